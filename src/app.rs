@@ -1,0 +1,65 @@
+//! Assembly: settings to a running `Portico` (data dir, master key, store, catalog) and to a
+//! listening server. The CLI and the tests start Portico through here.
+
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+use crate::catalog::Catalog;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::Keyring;
+use crate::http::{self, AppState};
+use crate::service::{Portico, ServiceSettings};
+use crate::store;
+
+/// The rustls crypto provider of the whole process (ring), installed once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Opens everything the use cases need. `public_url` is the resolved base of invitation links.
+pub async fn open(
+    settings: &Settings,
+    public_url: String,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Portico> {
+    install_crypto_provider();
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
+    let keyring = Keyring::load_or_create(&settings.master_key_path())
+        .context("loading the master key file")?;
+    let catalog = Catalog::load(settings.connectors_dir().as_deref())
+        .context("loading the connector catalog")?;
+    let store = store::open(&settings.database_url())
+        .await
+        .context("opening the database")?;
+    Ok(Portico {
+        store,
+        keyring: Arc::new(keyring),
+        catalog: Arc::new(catalog),
+        clock,
+        settings: Arc::new(ServiceSettings {
+            public_url,
+            max_invitation_lifetime: settings.max_invitation_lifetime(),
+            check_timeout: settings.check_timeout(),
+        }),
+    })
+}
+
+/// A bound listener and the public URL it implies.
+pub async fn bind(settings: &Settings) -> anyhow::Result<(TcpListener, SocketAddr, String)> {
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr, settings.public_url(addr)))
+}
+
+pub fn state(portico: Portico) -> AppState {
+    AppState {
+        portico,
+        metrics: http::prometheus_handle(),
+    }
+}

@@ -1,0 +1,338 @@
+//! The command line: `serve` and the admin commands, each a thin call into the services.
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use uuid::Uuid;
+
+use crate::app;
+use crate::clock::SystemClock;
+use crate::config::{Overrides, Settings};
+use crate::domain::account::Scope;
+use crate::domain::connector::Direction;
+use crate::domain::invitation::NewInvitation;
+use crate::service::{Portico, ServiceError};
+
+#[derive(Debug, Parser)]
+#[command(name = "portico", version, about = "Secure invitations to configure one data connection")]
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// Settings file (TOML); also PORTICO_CONFIG.
+    #[arg(long, global = true, env = "PORTICO_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite file, master key, mailbox); also PORTICO_DATA_DIR. Default ./portico-data.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// postgres://... to use PostgreSQL instead of SQLite; also PORTICO_DATABASE_URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve {
+        /// Address to listen on; also PORTICO_LISTEN. Default 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Base URL of invitation links; also PORTICO_PUBLIC_URL. Default http://{listen}.
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Manage accounts.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+    /// Manage API keys.
+    ApiKeys {
+        #[command(subcommand)]
+        command: ApiKeysCommand,
+    },
+    /// Manage master keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// The connector catalog.
+    Connectors {
+        #[command(subcommand)]
+        command: ConnectorsCommand,
+    },
+    /// Create invitations.
+    Invitations {
+        #[command(subcommand)]
+        command: InvitationsCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountsCommand {
+    /// Create an account; prints {"id", "number", "name"}.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The account number (Kondado's client_id); default: the next free one.
+        #[arg(long)]
+        number: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeysCommand {
+    /// Create a key; prints {"id", "account_id", "key", "scopes"}. The key is shown only here.
+    Create {
+        #[arg(long)]
+        account: Uuid,
+        /// A scope (repeat for several); default: every scope but connections:secrets.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// Revoke a key by id.
+    Revoke { id: Uuid },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a master key and re-wrap every data key under it (servers may keep running).
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConnectorsCommand {
+    /// List the catalog: id, number, name, directions.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum InvitationsCommand {
+    /// Create a create_connection invitation; prints the invitation with its url.
+    Create {
+        #[arg(long)]
+        account: Uuid,
+        #[arg(long)]
+        connector: String,
+        #[arg(long)]
+        connection_name: String,
+        #[arg(long)]
+        direction: Option<String>,
+        /// An allowed email (repeat for several).
+        #[arg(long = "email")]
+        emails: Vec<String>,
+        #[arg(long)]
+        max_uses: Option<i64>,
+        #[arg(long)]
+        expires_in_seconds: Option<i64>,
+        #[arg(long)]
+        language: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON prints")
+    );
+}
+
+/// Service errors for a terminal: field errors listed one per line.
+fn explain(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Invalid(errors) => anyhow::anyhow!(
+            "invalid input:\n{}",
+            errors
+                .iter()
+                .map(|e| format!("  {}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        other => other.into(),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut overrides = Overrides {
+        data_dir: cli.global.data_dir.clone(),
+        database_url: cli.global.database_url.clone(),
+        ..Overrides::default()
+    };
+    if let Command::Serve { listen, public_url } = &cli.command {
+        overrides.listen = *listen;
+        overrides.public_url = public_url.clone();
+    }
+    let settings = Settings::load(cli.global.config.as_deref(), &overrides)
+        .context("reading settings")?;
+    crate::telemetry::init(&settings.log, &settings.log_format);
+
+    if let Command::Serve { .. } = cli.command {
+        return serve(&settings).await;
+    }
+    if let Command::Openapi = cli.command {
+        println!("{}", crate::http::openapi().to_pretty_json()?);
+        return Ok(());
+    }
+    let public_url = settings.public_url(settings.listen);
+    let portico = app::open(&settings, public_url, Arc::new(SystemClock)).await?;
+    admin(portico, cli.command).await
+}
+
+async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Accounts {
+            command: AccountsCommand::Create { name, number },
+        } => {
+            let account = portico.create_account(&name, number).await.map_err(explain)?;
+            print_json(&json!(account));
+        }
+        Command::ApiKeys {
+            command: ApiKeysCommand::Create { account, scopes },
+        } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| Scope::parse(s).with_context(|| format!("unknown scope {s}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (key, secret) = portico
+                .create_api_key(account, scopes)
+                .await
+                .map_err(explain)?;
+            print_json(&json!({
+                "id": key.id,
+                "account_id": key.account_id,
+                "key": secret.expose(),
+                "scopes": key.scopes,
+            }));
+        }
+        Command::ApiKeys {
+            command: ApiKeysCommand::Revoke { id },
+        } => {
+            if !portico.revoke_api_key(id).await.map_err(explain)? {
+                bail!("no active API key with id {id}");
+            }
+            print_json(&json!({ "id": id, "revoked": true }));
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let rotation = portico.rotate_master_key().await.map_err(explain)?;
+            print_json(&json!(rotation));
+        }
+        Command::Connectors {
+            command: ConnectorsCommand::List,
+        } => {
+            for spec in portico.catalog.all() {
+                let directions: Vec<&str> = spec.directions.iter().map(|d| d.as_str()).collect();
+                println!(
+                    "{:<28} {:>5}  {:<32} {}",
+                    spec.id,
+                    spec.number,
+                    spec.name,
+                    directions.join(",")
+                );
+            }
+        }
+        Command::Invitations {
+            command:
+                InvitationsCommand::Create {
+                    account,
+                    connector,
+                    connection_name,
+                    direction,
+                    emails,
+                    max_uses,
+                    expires_in_seconds,
+                    language,
+                },
+        } => {
+            let direction = match direction.as_deref() {
+                None => None,
+                Some(d) => Some(Direction::parse(d).context("direction is source or destination")?),
+            };
+            let request = NewInvitation {
+                connector: Some(connector),
+                connection_name: Some(connection_name),
+                direction,
+                allowed_emails: emails,
+                max_uses: max_uses.map(Some),
+                expires_in_seconds: expires_in_seconds.map(Some),
+                language,
+                ..NewInvitation::default()
+            };
+            let created = portico
+                .create_invitation(account, request, None)
+                .await
+                .map_err(explain)?;
+            print_json(&json!(created.invitation));
+        }
+        Command::Serve { .. } | Command::Openapi => unreachable!("handled before"),
+    }
+    Ok(())
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let (listener, addr, public_url) = app::bind(settings).await?;
+    let portico = app::open(settings, public_url.clone(), Arc::new(SystemClock)).await?;
+    if let Some((account, _key, secret)) = portico.bootstrap().await.map_err(explain)? {
+        println!(
+            "Created account {} (number {}) and its first API key, shown only this once:\n\n  {}\n\n\
+             Create an invitation:\n\n  curl -s {public_url}/v1/invitations \\\n    \
+             -H 'Authorization: Bearer {}' \\\n    -H 'Content-Type: application/json' \\\n    \
+             -d '{{\"connector\": \"sandbox\", \"connection_name\": \"Acme HR\"}}'\n",
+            account.id,
+            account.number,
+            secret.expose(),
+            secret.expose(),
+        );
+    }
+    println!("Portico listening on http://{addr} (public URL {public_url})");
+    tracing::info!(%addr, "listening");
+    crate::http::serve(listener, app::state(portico), shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

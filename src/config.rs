@@ -1,0 +1,119 @@
+//! Settings, in layers: the embedded `config.default.toml`, an optional file, `PORTICO_*`
+//! environment variables, then command-line flags.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const DEFAULTS: &str = include_str!("../config.default.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub max_invitation_lifetime: u64,
+    pub check_timeout: u64,
+    pub connectors_dir: String,
+    pub log: String,
+    pub log_format: String,
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+impl Settings {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, figment::Error> {
+        let mut figment = Figment::new().merge(Toml::string(DEFAULTS));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("PORTICO_").ignore(&["config"]))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+    }
+
+    /// The defaults alone, with a data directory (tests and embedding).
+    pub fn defaults_in(data_dir: &Path) -> Settings {
+        let overrides = Overrides {
+            data_dir: Some(data_dir.to_path_buf()),
+            ..Overrides::default()
+        };
+        Figment::new()
+            .merge(Toml::string(DEFAULTS))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .expect("embedded defaults are valid")
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("portico.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.data_dir.join("master.key")
+    }
+
+    /// The public base URL; `bound` is the address actually listened on (port 0 resolved).
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.public_url.trim_end_matches('/').to_string()
+        }
+    }
+
+    pub fn max_invitation_lifetime(&self) -> Option<Duration> {
+        (self.max_invitation_lifetime > 0).then(|| Duration::from_secs(self.max_invitation_lifetime))
+    }
+
+    pub fn check_timeout(&self) -> Duration {
+        Duration::from_secs(self.check_timeout.max(1))
+    }
+
+    pub fn connectors_dir(&self) -> Option<PathBuf> {
+        (!self.connectors_dir.is_empty()).then(|| PathBuf::from(&self.connectors_dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_use_sqlite_under_the_data_dir() {
+        let s = Settings::defaults_in(Path::new("/tmp/x"));
+        assert_eq!(s.database_url(), "sqlite:///tmp/x/portico.db");
+        assert_eq!(s.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(s.check_timeout(), Duration::from_secs(10));
+        assert_eq!(s.max_invitation_lifetime(), None);
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_bound_address() {
+        let s = Settings::defaults_in(Path::new("/tmp/x"));
+        assert_eq!(
+            s.public_url("127.0.0.1:4321".parse().unwrap()),
+            "http://127.0.0.1:4321"
+        );
+    }
+}

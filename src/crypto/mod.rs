@@ -1,0 +1,6 @@
+//! Envelope encryption, token generation and hashing.
+
+pub mod envelope;
+pub mod token;
+
+pub use envelope::{CryptoError, DataKey, Keyring, WrappedKey};

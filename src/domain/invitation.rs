@@ -1,0 +1,620 @@
+//! Invitations: the capability a guest holds to create or edit one connection. Their status and
+//! whether they may be used are functions of their fields and a clock, never stored.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::connector::{ConnectorSpec, Direction};
+use super::{FieldError, LANGUAGES};
+
+/// The native default lifetime of an invitation when `expires_in_seconds` is absent.
+pub const DEFAULT_LIFETIME_SECONDS: i64 = 7 * 24 * 3600;
+pub const MIN_LIFETIME_SECONDS: i64 = 60;
+pub const MAX_METADATA_BYTES: usize = 4096;
+pub const MAX_ALLOWED_EMAILS: usize = 100;
+pub const MAX_NAME_CHARS: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationKind {
+    #[default]
+    CreateConnection,
+    EditConnection,
+}
+
+impl InvitationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationKind::CreateConnection => "create_connection",
+            InvitationKind::EditConnection => "edit_connection",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "create_connection" => Some(InvitationKind::CreateConnection),
+            "edit_connection" => Some(InvitationKind::EditConnection),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    Active,
+    Expired,
+    Revoked,
+    Fulfilled,
+}
+
+impl InvitationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationStatus::Active => "active",
+            InvitationStatus::Expired => "expired",
+            InvitationStatus::Revoked => "revoked",
+            InvitationStatus::Fulfilled => "fulfilled",
+        }
+    }
+}
+
+/// Who the invitation is for, in the owner's terms; copied onto the connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndUser {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<String>,
+    /// The owner's own id for that customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_id: Option<String>,
+}
+
+/// An invitation as stored (without its token, of which only the hash is kept).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub kind: InvitationKind,
+    pub connector: String,
+    pub direction: Direction,
+    pub connection_id: Option<Uuid>,
+    pub connection_name: String,
+    pub allowed_emails: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_uses: Option<i64>,
+    pub use_count: i64,
+    pub language: String,
+    pub prefill: Map<String, Value>,
+    pub locked_fields: Vec<String>,
+    pub end_user: EndUser,
+    pub redirect_url: Option<String>,
+    pub send_email: bool,
+    pub metadata: Map<String, Value>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Invitation {
+    /// `revoked` if revoked, else `fulfilled` if every use is taken, else `expired` if now is at
+    /// or past `expires_at`, else `active`.
+    pub fn status(&self, now: DateTime<Utc>) -> InvitationStatus {
+        if self.revoked_at.is_some() {
+            InvitationStatus::Revoked
+        } else if self.max_uses.is_some_and(|max| self.use_count >= max) {
+            InvitationStatus::Fulfilled
+        } else if self.expires_at.is_some_and(|at| now >= at) {
+            InvitationStatus::Expired
+        } else {
+            InvitationStatus::Active
+        }
+    }
+
+    /// Whether `email` is one of the allowed addresses (case-insensitive on the whole address);
+    /// true for anyone when the list is empty.
+    pub fn allows_email(&self, email: &str) -> bool {
+        self.allowed_emails.is_empty()
+            || self
+                .allowed_emails
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(email.trim()))
+    }
+}
+
+/// `Some(None)` for an explicit `null`, `None` when the field is absent (with `#[serde(default)]`).
+fn explicit_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The owner's request for a new invitation, before validation. Adapters (native API, the
+/// Kondado, Kombo and Nectar endpoints, the CLI) all build this and call the same service.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    /// `create_connection` (default) or `edit_connection`.
+    #[serde(default)]
+    pub kind: InvitationKind,
+    /// Connector id, for `create_connection`.
+    #[serde(default)]
+    pub connector: Option<String>,
+    /// Needed when the connector has both directions.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    /// Name of the connection the guest will create.
+    #[serde(default)]
+    pub connection_name: Option<String>,
+    /// The connection to edit, for `edit_connection`.
+    #[serde(default)]
+    pub connection_id: Option<Uuid>,
+    /// Empty: anyone holding the link. Otherwise the guest proves one of these addresses.
+    #[serde(default)]
+    pub allowed_emails: Vec<String>,
+    /// At least 60. Absent: 7 days. `null`: never expires.
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<i64>, minimum = 60)]
+    pub expires_in_seconds: Option<Option<i64>>,
+    /// At least 1. Absent: 1. `null`: unlimited.
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub max_uses: Option<Option<i64>>,
+    /// `en` (default), `de`, `fr`, `it` or `es`.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Non-secret field values shown pre-filled.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub prefill: Map<String, Value>,
+    /// Prefilled fields the guest cannot change.
+    #[serde(default)]
+    pub locked_fields: Vec<String>,
+    #[serde(default)]
+    pub end_user: Option<EndUser>,
+    /// https (or http on localhost); gets `connection_id` and `status` added to its query.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    /// Send the link to each allowed email (or to `end_user.email`).
+    #[serde(default)]
+    pub send_email: bool,
+    /// Free JSON object, at most 4 KiB, returned as given.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// What the request resolves to once the connector or the connection to edit is known.
+pub enum Target<'a> {
+    Create(Option<&'a ConnectorSpec>),
+    Edit {
+        spec: &'a ConnectorSpec,
+        direction: Direction,
+        name: String,
+    },
+}
+
+/// A validated invitation, ready to be stored with a fresh id and token hash.
+#[derive(Debug, Clone)]
+pub struct InvitationDraft {
+    pub kind: InvitationKind,
+    pub connector: String,
+    pub direction: Direction,
+    pub connection_id: Option<Uuid>,
+    pub connection_name: String,
+    pub allowed_emails: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_uses: Option<i64>,
+    pub language: String,
+    pub prefill: Map<String, Value>,
+    pub locked_fields: Vec<String>,
+    pub end_user: EndUser,
+    pub redirect_url: Option<String>,
+    pub send_email: bool,
+    pub metadata: Map<String, Value>,
+}
+
+/// Server limits that shape validation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// `max_invitation_lifetime` in seconds; `None` means no cap.
+    pub max_lifetime_seconds: Option<i64>,
+}
+
+impl NewInvitation {
+    /// Checks every rule of an invitation request at once and returns all the problems.
+    pub fn validate(
+        &self,
+        target: Target<'_>,
+        now: DateTime<Utc>,
+        limits: Limits,
+    ) -> Result<InvitationDraft, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let (spec, direction, connection_name) = match target {
+            Target::Create(spec) => {
+                let spec = match (&self.connector, spec) {
+                    (None, _) => {
+                        errors.push(FieldError::new("connector", "is required"));
+                        None
+                    }
+                    (Some(_), None) => {
+                        errors.push(FieldError::new("connector", "is not a known connector"));
+                        None
+                    }
+                    (Some(_), Some(spec)) => Some(spec),
+                };
+                let direction = spec.and_then(|spec| self.resolve_direction(spec, &mut errors));
+                let name = self.connection_name.as_deref().map(str::trim).unwrap_or("");
+                if name.is_empty() {
+                    errors.push(FieldError::new("connection_name", "is required"));
+                } else {
+                    check_text(&mut errors, "connection_name", name, MAX_NAME_CHARS);
+                }
+                (spec, direction, name.to_string())
+            }
+            Target::Edit {
+                spec,
+                direction,
+                name,
+            } => {
+                if self.connection_id.is_none() {
+                    errors.push(FieldError::new("connection_id", "is required"));
+                }
+                (Some(spec), Some(direction), name)
+            }
+        };
+
+        let mut allowed_emails: Vec<String> = Vec::new();
+        if self.allowed_emails.len() > MAX_ALLOWED_EMAILS {
+            errors.push(FieldError::new(
+                "allowed_emails",
+                format!("at most {MAX_ALLOWED_EMAILS} addresses"),
+            ));
+        }
+        for (i, email) in self.allowed_emails.iter().enumerate() {
+            let email = email.trim();
+            if !is_email(email) {
+                errors.push(FieldError::new(
+                    format!("allowed_emails[{i}]"),
+                    "is not an email address",
+                ));
+            } else if !allowed_emails.iter().any(|e| e.eq_ignore_ascii_case(email)) {
+                allowed_emails.push(email.to_string());
+            }
+        }
+
+        let expires_at = match self.expires_in_seconds {
+            None => Some(DEFAULT_LIFETIME_SECONDS),
+            Some(seconds) => seconds,
+        }
+        .and_then(|seconds| self.check_lifetime(seconds, limits, &mut errors))
+        .map(|seconds| now + Duration::seconds(seconds));
+        if matches!(self.expires_in_seconds, Some(None)) {
+            if let Some(cap) = limits.max_lifetime_seconds {
+                errors.push(FieldError::new(
+                    "expires_in_seconds",
+                    format!("must be set: this server caps invitations at {cap} seconds"),
+                ));
+            }
+        }
+
+        let max_uses = match self.max_uses {
+            None => Some(1),
+            Some(max) => max,
+        };
+        if max_uses.is_some_and(|max| max < 1) {
+            errors.push(FieldError::new("max_uses", "must be at least 1"));
+        }
+
+        let language = self.language.clone().unwrap_or_else(|| "en".into());
+        if !LANGUAGES.contains(&language.as_str()) {
+            errors.push(FieldError::new(
+                "language",
+                format!("must be one of {}", LANGUAGES.join(", ")),
+            ));
+        }
+
+        if let Some(spec) = spec {
+            check_prefill(spec, &self.prefill, &self.locked_fields, &mut errors);
+        }
+
+        let end_user = self.end_user.clone().unwrap_or_default();
+        if let Some(email) = &end_user.email {
+            if !is_email(email) {
+                errors.push(FieldError::new("end_user.email", "is not an email address"));
+            }
+        }
+        for (field, value) in [
+            ("end_user.organization_name", &end_user.organization_name),
+            ("end_user.origin_id", &end_user.origin_id),
+        ] {
+            if let Some(value) = value {
+                check_text(&mut errors, field, value, MAX_NAME_CHARS);
+            }
+        }
+
+        if let Some(url) = &self.redirect_url {
+            if let Err(message) = check_redirect_url(url) {
+                errors.push(FieldError::new("redirect_url", message));
+            }
+        }
+
+        if self.send_email && allowed_emails.is_empty() && end_user.email.is_none() {
+            errors.push(FieldError::new(
+                "send_email",
+                "needs allowed_emails or end_user.email to send to",
+            ));
+        }
+
+        let metadata = self.metadata.clone().unwrap_or_default();
+        if serde_json::to_vec(&metadata).map_or(0, |v| v.len()) > MAX_METADATA_BYTES {
+            errors.push(FieldError::new("metadata", "must be at most 4096 bytes"));
+        }
+
+        match (spec, direction) {
+            (Some(spec), Some(direction)) if errors.is_empty() => Ok(InvitationDraft {
+                kind: self.kind,
+                connector: spec.id.clone(),
+                direction,
+                connection_id: self.connection_id,
+                connection_name,
+                allowed_emails,
+                expires_at,
+                max_uses,
+                language,
+                prefill: self.prefill.clone(),
+                locked_fields: self.locked_fields.clone(),
+                end_user,
+                redirect_url: self.redirect_url.clone(),
+                send_email: self.send_email,
+                metadata,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    fn resolve_direction(
+        &self,
+        spec: &ConnectorSpec,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Direction> {
+        match (self.direction, spec.directions.as_slice()) {
+            (Some(d), dirs) if dirs.contains(&d) => Some(d),
+            (Some(_), _) => {
+                errors.push(FieldError::new(
+                    "direction",
+                    format!("this connector cannot be a {}", self.direction?.as_str()),
+                ));
+                None
+            }
+            (None, [only]) => Some(*only),
+            (None, _) => {
+                errors.push(FieldError::new(
+                    "direction",
+                    "is required: this connector can be a source or a destination",
+                ));
+                None
+            }
+        }
+    }
+
+    fn check_lifetime(
+        &self,
+        seconds: i64,
+        limits: Limits,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<i64> {
+        if seconds < MIN_LIFETIME_SECONDS {
+            errors.push(FieldError::new(
+                "expires_in_seconds",
+                "must be at least 60",
+            ));
+            return None;
+        }
+        if let Some(cap) = limits.max_lifetime_seconds {
+            if seconds > cap {
+                errors.push(FieldError::new(
+                    "expires_in_seconds",
+                    format!("must be at most {cap}"),
+                ));
+                return None;
+            }
+        }
+        // Keep far-future values representable as timestamps.
+        Some(seconds.min(100 * 365 * 24 * 3600))
+    }
+}
+
+fn check_prefill(
+    spec: &ConnectorSpec,
+    prefill: &Map<String, Value>,
+    locked: &[String],
+    errors: &mut Vec<FieldError>,
+) {
+    for key in prefill.keys() {
+        match spec.field(key) {
+            None => errors.push(FieldError::new(
+                format!("prefill.{key}"),
+                "is not a field of this connector",
+            )),
+            Some(field) if field.secret => errors.push(FieldError::new(
+                format!("prefill.{key}"),
+                "is a secret field and cannot be prefilled",
+            )),
+            Some(_) => {}
+        }
+    }
+    // Type and format of the prefilled values: the connector's own rules, for those keys only.
+    if let Err(field_errors) = spec.validate(prefill) {
+        errors.extend(
+            field_errors
+                .into_iter()
+                .filter(|e| prefill.contains_key(&e.field) && spec.field(&e.field).is_some())
+                .map(|e| FieldError::new(format!("prefill.{}", e.field), e.message)),
+        );
+    }
+    for (i, key) in locked.iter().enumerate() {
+        let field = spec.field(key);
+        if field.is_none_or(|f| f.secret) {
+            errors.push(FieldError::new(
+                format!("locked_fields[{i}]"),
+                "must name a non-secret field of this connector",
+            ));
+        } else if !prefill.contains_key(key) && field.is_some_and(|f| f.default.is_none()) {
+            errors.push(FieldError::new(
+                format!("locked_fields[{i}]"),
+                "a locked field needs a prefill value",
+            ));
+        }
+    }
+}
+
+/// Rejects text Portico cannot store faithfully everywhere (NUL) or that is unreasonably long.
+pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max_chars: usize) {
+    if value.contains('\0') {
+        errors.push(FieldError::new(field, "must not contain NUL characters"));
+    } else if value.chars().count() > max_chars {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+}
+
+/// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// https anywhere, or http on localhost only.
+pub fn check_redirect_url(raw: &str) -> Result<(), &'static str> {
+    let url = url::Url::parse(raw).map_err(|_| "is not a valid URL")?;
+    let local = matches!(
+        url.host_str(),
+        Some("localhost") | Some("127.0.0.1") | Some("[::1]")
+    );
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        _ => Err("must be an https URL (http only on localhost)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invitation(now: DateTime<Utc>) -> Invitation {
+        Invitation {
+            id: Uuid::now_v7(),
+            account_id: Uuid::now_v7(),
+            kind: InvitationKind::CreateConnection,
+            connector: "sandbox".into(),
+            direction: Direction::Source,
+            connection_id: None,
+            connection_name: "x".into(),
+            allowed_emails: vec![],
+            expires_at: Some(now + Duration::seconds(60)),
+            max_uses: Some(1),
+            use_count: 0,
+            language: "en".into(),
+            prefill: Map::new(),
+            locked_fields: vec![],
+            end_user: EndUser::default(),
+            redirect_url: None,
+            send_email: false,
+            metadata: Map::new(),
+            created_at: now,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn expiry_is_exact_at_the_boundary() {
+        let now = Utc::now();
+        let inv = invitation(now);
+        let at = inv.expires_at.unwrap();
+        assert_eq!(
+            inv.status(at - Duration::milliseconds(1)),
+            InvitationStatus::Active
+        );
+        assert_eq!(inv.status(at), InvitationStatus::Expired);
+    }
+
+    #[test]
+    fn revoked_wins_over_fulfilled_and_expired() {
+        let now = Utc::now();
+        let mut inv = invitation(now);
+        inv.use_count = 1;
+        inv.revoked_at = Some(now);
+        assert_eq!(
+            inv.status(now + Duration::days(1)),
+            InvitationStatus::Revoked
+        );
+        inv.revoked_at = None;
+        assert_eq!(
+            inv.status(now + Duration::days(1)),
+            InvitationStatus::Fulfilled
+        );
+    }
+
+    #[test]
+    fn unlimited_and_never_expiring_stays_active() {
+        let now = Utc::now();
+        let mut inv = invitation(now);
+        inv.max_uses = None;
+        inv.expires_at = None;
+        inv.use_count = 1_000;
+        assert_eq!(inv.status(now + Duration::days(10_000)), InvitationStatus::Active);
+    }
+
+    #[test]
+    fn allowed_emails_compare_case_insensitively() {
+        let mut inv = invitation(Utc::now());
+        assert!(inv.allows_email("anyone@example.com"));
+        inv.allowed_emails = vec!["Julia@Example.com".into()];
+        assert!(inv.allows_email("julia@example.COM"));
+        assert!(!inv.allows_email("julia@example.co"));
+    }
+
+    #[test]
+    fn redirect_url_must_be_https_or_local_http() {
+        assert!(check_redirect_url("https://app.example.com/done").is_ok());
+        assert!(check_redirect_url("http://localhost:3000/done").is_ok());
+        assert!(check_redirect_url("http://example.com/done").is_err());
+        assert!(check_redirect_url("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn emails_are_checked_pragmatically() {
+        assert!(is_email("a@b.co"));
+        assert!(!is_email("a@b"));
+        assert!(!is_email("a b@c.de"));
+        assert!(!is_email("@c.de"));
+    }
+
+    #[test]
+    fn explicit_null_differs_from_absent() {
+        let absent: NewInvitation = serde_json::from_str("{}").unwrap();
+        let null: NewInvitation =
+            serde_json::from_str(r#"{"expires_in_seconds": null, "max_uses": null}"#).unwrap();
+        assert_eq!(absent.expires_in_seconds, None);
+        assert_eq!(null.expires_in_seconds, Some(None));
+        assert_eq!(null.max_uses, Some(None));
+    }
+}

@@ -1,0 +1,30 @@
+//! Pure rules of the product, no I/O: invitations, connections, connector specs, accounts.
+
+pub mod account;
+pub mod connection;
+pub mod connector;
+pub mod event;
+pub mod invitation;
+
+use serde::Serialize;
+
+/// One problem with one input field; the API renders a list of these in a 422.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's path, e.g. `config.port` or `expires_in_seconds`.
+    pub field: String,
+    /// What is wrong, in English; never contains the submitted value.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The five languages of guest pages and emails.
+pub const LANGUAGES: [&str; 5] = ["en", "de", "fr", "it", "es"];

@@ -1,0 +1,51 @@
+//! `GET /v1/events`: the account's events, oldest first after a cursor.
+
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{cursor, limit, List};
+use crate::domain::account::Scope;
+use crate::domain::event::Event;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{ApiQuery, Owner};
+use crate::http::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventQuery {
+    /// Return events after this event id (the `next_cursor` of the previous page).
+    pub after: Option<String>,
+    /// 1 to 100, default 20.
+    pub limit: Option<i64>,
+}
+
+/// Events oldest first. `next_cursor` is the last event's id: pass it as `after` to poll for
+/// newer events (it is set even on a short page, so polling can resume from it).
+#[utoipa::path(get, path = "/v1/events", tag = "events",
+    params(EventQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = List<Event>), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn list_events(
+    State(state): State<AppState>,
+    owner: Owner,
+    ApiQuery(query): ApiQuery<EventQuery>,
+) -> Result<axum::Json<List<Event>>, ApiError> {
+    let account_id = owner.require(Scope::EventsRead)?;
+    let after = cursor("after", query.after.as_deref())?;
+    let data = state
+        .portico
+        .list_events(account_id, after, limit(query.limit)?)
+        .await?;
+    let next_cursor = data
+        .last()
+        .map(|e| e.id)
+        .or(after)
+        .map(|id| id.to_string());
+    Ok(axum::Json(List { data, next_cursor }))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_events))
+}

@@ -1,0 +1,107 @@
+//! HTTP: the router (native API, health, OpenAPI), its middleware, and the server loop.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+mod metrics;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::service::Portico;
+use error::ApiError;
+
+/// Request bodies above this are refused with 413.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub portico: Portico,
+    pub metrics: Arc<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Portico",
+        description = "Secure invitations that let an outside person configure one data connection.",
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "invitations", description = "Links a guest uses to create or edit one connection"),
+        (name = "connections", description = "Configured connectors with encrypted credentials"),
+        (name = "connectors", description = "The catalog"),
+        (name = "events", description = "What happened, oldest first"),
+        (name = "health", description = "Liveness, readiness, metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-KEY"))),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::health::router())
+        .merge(api::connectors::router())
+        .merge(api::invitations::router())
+        .merge(api::connections::router())
+        .merge(api::events::router())
+}
+
+/// The OpenAPI 3.1 document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+pub fn router(state: AppState) -> Router {
+    let (router, openapi) = api().split_for_parts();
+    let openapi = Arc::new(openapi);
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+pub use metrics::prometheus_handle;

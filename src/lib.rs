@@ -1,0 +1,18 @@
+//! Portico: secure invitations that let an outside person configure one data connection.
+//!
+//! One domain core (`domain`, `service`) with thin adapters: the HTTP API (`http`) and the CLI
+//! (`cli`), over one storage interface (`store`) with a SQLite and a PostgreSQL implementation.
+
+pub mod catalog;
+pub mod checks;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod http;
+pub mod secret;
+pub mod service;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,83 @@
+//! Accounts and API keys: creation (CLI, first start) and authentication (every API request).
+
+use uuid::Uuid;
+
+use super::{Portico, ServiceError, ServiceResult};
+use crate::crypto::token::{new_api_key, sha256};
+use crate::domain::account::{Account, ApiKey, Scope};
+use crate::domain::invitation::check_text;
+use crate::secret::Secret;
+
+/// Characters of a key kept in clear to recognise it in lists (`pk_` and 8 more).
+const KEY_PREFIX_LEN: usize = 11;
+
+impl Portico {
+    pub async fn create_account(&self, name: &str, number: Option<i64>) -> ServiceResult<Account> {
+        let name = name.trim();
+        let mut errors = Vec::new();
+        if name.is_empty() {
+            errors.push(crate::domain::FieldError::new("name", "is required"));
+        }
+        check_text(&mut errors, "name", name, 200);
+        if number.is_some_and(|n| n < 1) {
+            errors.push(crate::domain::FieldError::new("number", "must be positive"));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        match self.store.create_account(name, number, self.now()).await {
+            Err(crate::store::StoreError::Conflict(what)) => Err(ServiceError::Conflict(what.into())),
+            other => Ok(other?),
+        }
+    }
+
+    /// Creates a key for the account; the key itself is returned only here.
+    pub async fn create_api_key(
+        &self,
+        account_id: Uuid,
+        scopes: Vec<Scope>,
+    ) -> ServiceResult<(ApiKey, Secret<String>)> {
+        if self.store.get_account(account_id).await?.is_none() {
+            return Err(ServiceError::NotFound("account"));
+        }
+        let secret = new_api_key();
+        let mut scopes = if scopes.is_empty() { Scope::standard() } else { scopes };
+        scopes.sort_by_key(|s| s.as_str());
+        scopes.dedup();
+        let key = ApiKey {
+            id: Uuid::now_v7(),
+            account_id,
+            prefix: secret.expose()[..KEY_PREFIX_LEN].to_string(),
+            scopes,
+            revoked: false,
+        };
+        self.store
+            .create_api_key(&key, &sha256(secret.expose().as_bytes()), self.now())
+            .await?;
+        Ok((key, secret))
+    }
+
+    pub async fn revoke_api_key(&self, id: Uuid) -> ServiceResult<bool> {
+        Ok(self.store.revoke_api_key(id, self.now()).await?)
+    }
+
+    /// The key a request presents, if it exists and is not revoked. Lookup is by SHA-256: keys
+    /// have 256 bits of entropy, so a slow password hash would add cost and no safety.
+    pub async fn authenticate(&self, presented: &Secret<String>) -> ServiceResult<Option<ApiKey>> {
+        let key = self
+            .store
+            .find_api_key(&sha256(presented.expose().as_bytes()))
+            .await?;
+        Ok(key.filter(|k| !k.revoked))
+    }
+
+    /// On an empty database: a first account and a key with every scope, to print once.
+    pub async fn bootstrap(&self) -> ServiceResult<Option<(Account, ApiKey, Secret<String>)>> {
+        if self.store.count_accounts().await? > 0 {
+            return Ok(None);
+        }
+        let account = self.create_account("Default account", None).await?;
+        let (key, secret) = self.create_api_key(account.id, Scope::ALL.to_vec()).await?;
+        Ok(Some((account, key, secret)))
+    }
+}

@@ -1,0 +1,368 @@
+//! Connections through the owner API: create, read, edit, delete, check, and reading the
+//! decrypted credentials. Secret fields are sealed with a per-connection data key.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::views::{to_json, ConnectionObject, CredentialsObject};
+use super::{Portico, ServiceError, ServiceResult};
+use crate::checks;
+use crate::crypto::DataKey;
+use crate::domain::connection::{CheckStatus, Connection, LastCheck, SealedSecrets};
+use crate::domain::connector::{ConnectorSpec, Direction, ValidatedConfig};
+use crate::domain::event::{EventType, NewEvent};
+use crate::domain::invitation::{check_text, is_email, EndUser, MAX_METADATA_BYTES, MAX_NAME_CHARS};
+use crate::domain::FieldError;
+use crate::secret::Secret;
+use crate::store::Page;
+
+/// The owner's request for a new connection.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConnection {
+    pub connector: String,
+    /// Needed when the connector has both directions.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    pub name: String,
+    /// Every field value, secrets included.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub config: Map<String, Value>,
+    #[serde(default)]
+    pub end_user: Option<EndUser>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// A partial update: given keys replace, `null` in `config` removes a value.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub end_user: Option<EndUser>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// The result of `POST /v1/connections/{id}/check`.
+pub type CheckResult = LastCheck;
+
+fn prefixed(errors: Vec<FieldError>, prefix: &str) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| FieldError::new(format!("{prefix}{}", e.field), e.message))
+        .collect()
+}
+
+fn check_owner_fields(
+    name: &str,
+    end_user: &EndUser,
+    metadata: &Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) {
+    if name.trim().is_empty() {
+        errors.push(FieldError::new("name", "is required"));
+    }
+    check_text(errors, "name", name, MAX_NAME_CHARS);
+    if end_user.email.as_deref().is_some_and(|e| !is_email(e)) {
+        errors.push(FieldError::new("end_user.email", "is not an email address"));
+    }
+    for (field, value) in [
+        ("end_user.organization_name", &end_user.organization_name),
+        ("end_user.origin_id", &end_user.origin_id),
+    ] {
+        if let Some(value) = value {
+            check_text(errors, field, value, MAX_NAME_CHARS);
+        }
+    }
+    if serde_json::to_vec(metadata).map_or(0, |v| v.len()) > MAX_METADATA_BYTES {
+        errors.push(FieldError::new("metadata", "must be at most 4096 bytes"));
+    }
+}
+
+impl Portico {
+    fn spec(&self, connector: &str) -> ServiceResult<&ConnectorSpec> {
+        self.catalog
+            .get(connector)
+            .ok_or(ServiceError::NotFound("connector"))
+    }
+
+    /// Seals every secret value with the connection's data key, bound to account, connection
+    /// and field.
+    pub(crate) fn seal_secrets(
+        account_id: Uuid,
+        connection_id: Uuid,
+        data_key: &DataKey,
+        secrets: &BTreeMap<String, Secret<String>>,
+    ) -> SealedSecrets {
+        secrets
+            .iter()
+            .map(|(field, value)| {
+                let aad = Connection::secret_binding(account_id, connection_id, field);
+                (field.clone(), data_key.seal_str(&aad, value.expose()))
+            })
+            .collect()
+    }
+
+    fn data_key_of(&self, c: &Connection) -> ServiceResult<DataKey> {
+        Ok(self
+            .keyring
+            .unwrap(&c.data_key, &Connection::data_key_binding(c.account_id, c.id))?)
+    }
+
+    /// The connection's whole config, secrets decrypted.
+    pub(crate) fn open_config(&self, c: &Connection) -> ServiceResult<ValidatedConfig> {
+        let data_key = self.data_key_of(c)?;
+        let mut secrets = BTreeMap::new();
+        for (field, sealed) in &c.secrets {
+            let aad = Connection::secret_binding(c.account_id, c.id, field);
+            secrets.insert(field.clone(), data_key.open_str(&aad, sealed)?);
+        }
+        Ok(ValidatedConfig {
+            plain: c.config.clone(),
+            secrets,
+        })
+    }
+
+    pub async fn create_connection(
+        &self,
+        account_id: Uuid,
+        request: NewConnection,
+    ) -> ServiceResult<ConnectionObject> {
+        let spec = self
+            .catalog
+            .get(&request.connector)
+            .ok_or_else(|| ServiceError::invalid("connector", "is not a known connector"))?;
+        let mut errors = Vec::new();
+        let direction = match request.direction {
+            Some(d) if spec.directions.contains(&d) => Some(d),
+            Some(d) => {
+                errors.push(FieldError::new(
+                    "direction",
+                    format!("this connector cannot be a {}", d.as_str()),
+                ));
+                None
+            }
+            None if spec.directions.len() == 1 => Some(spec.directions[0]),
+            None => {
+                errors.push(FieldError::new(
+                    "direction",
+                    "is required: this connector can be a source or a destination",
+                ));
+                None
+            }
+        };
+        let end_user = request.end_user.clone().unwrap_or_default();
+        let metadata = request.metadata.clone().unwrap_or_default();
+        check_owner_fields(&request.name, &end_user, &metadata, &mut errors);
+        let config = spec
+            .validate(&request.config)
+            .map_err(|e| errors.extend(prefixed(e, "config.")))
+            .ok();
+        let (Some(direction), Some(config), true) = (direction, config, errors.is_empty()) else {
+            return Err(ServiceError::Invalid(errors));
+        };
+
+        let now = self.now();
+        let id = Uuid::now_v7();
+        let (data_key, wrapped) = self
+            .keyring
+            .new_data_key(&Connection::data_key_binding(account_id, id))?;
+        let connection = Connection {
+            id,
+            account_id,
+            connector: spec.id.clone(),
+            direction,
+            name: request.name.trim().to_string(),
+            config: config.plain,
+            secrets: Self::seal_secrets(account_id, id, &data_key, &config.secrets),
+            data_key: wrapped,
+            end_user,
+            metadata,
+            invitation_id: None,
+            last_check: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let object = ConnectionObject::from(&connection);
+        let event = NewEvent::new(account_id, EventType::ConnectionCreated, now, to_json(&object));
+        self.store.insert_connection(&connection, &[event]).await?;
+        Ok(object)
+    }
+
+    async fn connection(&self, account_id: Uuid, id: Uuid) -> ServiceResult<Connection> {
+        self.store
+            .get_connection(account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("connection"))
+    }
+
+    pub async fn get_connection(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> ServiceResult<ConnectionObject> {
+        Ok(ConnectionObject::from(&self.connection(account_id, id).await?))
+    }
+
+    pub async fn list_connections(
+        &self,
+        account_id: Uuid,
+        page: Page,
+    ) -> ServiceResult<Vec<ConnectionObject>> {
+        Ok(self
+            .store
+            .list_connections(account_id, page)
+            .await?
+            .iter()
+            .map(ConnectionObject::from)
+            .collect())
+    }
+
+    pub async fn update_connection(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        patch: ConnectionPatch,
+    ) -> ServiceResult<ConnectionObject> {
+        let mut connection = self.connection(account_id, id).await?;
+        let spec = self.spec(&connection.connector)?;
+        if let Some(name) = &patch.name {
+            connection.name = name.trim().to_string();
+        }
+        if let Some(end_user) = &patch.end_user {
+            connection.end_user = end_user.clone();
+        }
+        if let Some(metadata) = &patch.metadata {
+            connection.metadata = metadata.clone();
+        }
+        let mut errors = Vec::new();
+        check_owner_fields(
+            &connection.name,
+            &connection.end_user,
+            &connection.metadata,
+            &mut errors,
+        );
+        if let Some(changes) = &patch.config {
+            let current = self.open_config(&connection)?;
+            let mut merged = current.plain;
+            for (key, value) in current.secrets {
+                merged.insert(key, Value::String(value.into_inner()));
+            }
+            for (key, value) in changes {
+                match value {
+                    Value::Null => merged.remove(key),
+                    value => merged.insert(key.clone(), value.clone()),
+                };
+            }
+            match spec.validate(&merged) {
+                Ok(config) => {
+                    let data_key = self.data_key_of(&connection)?;
+                    connection.secrets =
+                        Self::seal_secrets(account_id, id, &data_key, &config.secrets);
+                    connection.config = config.plain;
+                }
+                Err(e) => errors.extend(prefixed(e, "config.")),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let now = self.now();
+        connection.updated_at = now;
+        let object = ConnectionObject::from(&connection);
+        let event = NewEvent::new(account_id, EventType::ConnectionUpdated, now, to_json(&object));
+        if !self.store.update_connection(&connection, &[event]).await? {
+            return Err(ServiceError::NotFound("connection"));
+        }
+        Ok(object)
+    }
+
+    pub async fn delete_connection(&self, account_id: Uuid, id: Uuid) -> ServiceResult<()> {
+        let connection = self.connection(account_id, id).await?;
+        let now = self.now();
+        let event = NewEvent::new(
+            account_id,
+            EventType::ConnectionDeleted,
+            now,
+            to_json(&ConnectionObject::from(&connection)),
+        );
+        if !self.store.delete_connection(account_id, id, &[event]).await? {
+            return Err(ServiceError::NotFound("connection"));
+        }
+        Ok(())
+    }
+
+    /// Runs the connector's check on the stored credentials and records the outcome.
+    pub async fn check_connection(&self, account_id: Uuid, id: Uuid) -> ServiceResult<CheckResult> {
+        let connection = self.connection(account_id, id).await?;
+        let spec = self.spec(&connection.connector)?;
+        let config = self.open_config(&connection)?;
+        let outcome = checks::run(spec, &config, self.settings.check_timeout).await;
+        let now = self.now();
+        let result = LastCheck {
+            status: if outcome.is_ok() {
+                CheckStatus::Ok
+            } else {
+                CheckStatus::Failed
+            },
+            checked_at: now,
+            message: outcome.err().map(|e| e.message),
+        };
+        let events = match result.status {
+            CheckStatus::Ok => vec![],
+            CheckStatus::Failed => {
+                let mut object = ConnectionObject::from(&connection);
+                object.last_check = Some(result.clone());
+                vec![NewEvent::new(
+                    account_id,
+                    EventType::ConnectionCheckFailed,
+                    now,
+                    to_json(&object),
+                )]
+            }
+        };
+        self.store
+            .record_check(account_id, id, &result, &events)
+            .await?;
+        Ok(result)
+    }
+
+    /// The decrypted credentials; records `connection.credentials_read` naming the key used.
+    pub async fn read_credentials(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        api_key_id: Uuid,
+    ) -> ServiceResult<CredentialsObject> {
+        let connection = self.connection(account_id, id).await?;
+        let config = self.open_config(&connection)?;
+        let mut all = config.plain;
+        for (key, value) in config.secrets {
+            all.insert(key, Value::String(value.into_inner()));
+        }
+        let event = NewEvent::new(
+            account_id,
+            EventType::ConnectionCredentialsRead,
+            self.now(),
+            serde_json::json!({ "connection_id": id, "api_key_id": api_key_id }),
+        );
+        self.store.record_events(&[event]).await?;
+        Ok(CredentialsObject {
+            connection_id: id,
+            connector: connection.connector,
+            config: all,
+        })
+    }
+}

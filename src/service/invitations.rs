@@ -1,0 +1,265 @@
+//! Creating, reading, listing and revoking invitations.
+
+use uuid::Uuid;
+
+use super::views::{to_json, InvitationObject};
+use super::{Portico, ServiceError, ServiceResult};
+use crate::crypto::token::{random_token, sha256};
+use crate::domain::event::{EventType, NewEvent};
+use crate::domain::invitation::{
+    Invitation, InvitationKind, Limits, NewInvitation, Target,
+};
+use crate::store::{IdempotentResponse, Inserted, InvitationFilter, Page};
+
+/// An `Idempotency-Key` header and the hash of the request body it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: Vec<u8>,
+}
+
+impl Idempotency {
+    /// Keys are the client's: at most 255 visible ASCII characters.
+    pub fn new(key: &str, canonical_body: &[u8]) -> ServiceResult<Idempotency> {
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ServiceError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            ));
+        }
+        Ok(Idempotency {
+            key: key.to_string(),
+            request_hash: sha256(canonical_body),
+        })
+    }
+
+    fn binding(&self, account_id: Uuid) -> Vec<u8> {
+        Self::binding_for(account_id, &self.key)
+    }
+
+    /// Associated data that binds a stored reply's data key to its account and key.
+    pub(crate) fn binding_for(account_id: Uuid, key: &str) -> Vec<u8> {
+        format!("portico:idempotency:{account_id}:{key}").into_bytes()
+    }
+}
+
+/// A created invitation, and whether it is the replay of an earlier identical request.
+pub struct CreatedInvitation {
+    pub invitation: InvitationObject,
+    pub replayed: bool,
+}
+
+impl Portico {
+    pub async fn create_invitation(
+        &self,
+        account_id: Uuid,
+        request: NewInvitation,
+        idempotency: Option<Idempotency>,
+    ) -> ServiceResult<CreatedInvitation> {
+        if let Some(idem) = &idempotency {
+            if let Some(earlier) = self.replay(account_id, idem).await? {
+                return Ok(earlier);
+            }
+        }
+        let now = self.now();
+        let edited = match (request.kind, request.connection_id) {
+            (InvitationKind::EditConnection, Some(id)) => {
+                let connection = self.store.get_connection(account_id, id).await?;
+                if connection.is_none() {
+                    return Err(ServiceError::invalid(
+                        "connection_id",
+                        "is not a connection of this account",
+                    ));
+                }
+                connection
+            }
+            _ => None,
+        };
+        let target = match (request.kind, &edited) {
+            (InvitationKind::EditConnection, Some(c)) => Target::Edit {
+                spec: self
+                    .catalog
+                    .get(&c.connector)
+                    .ok_or(ServiceError::NotFound("connector"))?,
+                direction: c.direction,
+                name: c.name.clone(),
+            },
+            (InvitationKind::EditConnection, None) => {
+                return Err(ServiceError::invalid("connection_id", "is required"));
+            }
+            (InvitationKind::CreateConnection, _) => Target::Create(
+                request
+                    .connector
+                    .as_deref()
+                    .and_then(|id| self.catalog.get(id)),
+            ),
+        };
+        let limits = Limits {
+            max_lifetime_seconds: self
+                .settings
+                .max_invitation_lifetime
+                .map(|d| d.as_secs() as i64),
+        };
+        let draft = request
+            .validate(target, now, limits)
+            .map_err(ServiceError::Invalid)?;
+
+        let token = random_token();
+        let invitation = Invitation {
+            id: Uuid::now_v7(),
+            account_id,
+            kind: draft.kind,
+            connector: draft.connector,
+            direction: draft.direction,
+            connection_id: draft.connection_id,
+            connection_name: draft.connection_name,
+            allowed_emails: draft.allowed_emails,
+            expires_at: draft.expires_at,
+            max_uses: draft.max_uses,
+            use_count: 0,
+            language: draft.language,
+            prefill: draft.prefill,
+            locked_fields: draft.locked_fields,
+            end_user: draft.end_user,
+            redirect_url: draft.redirect_url,
+            send_email: draft.send_email,
+            metadata: draft.metadata,
+            created_at: now,
+            revoked_at: None,
+        };
+        let public = InvitationObject::new(&invitation, now, &[]);
+        let event = NewEvent::new(
+            account_id,
+            EventType::InvitationCreated,
+            now,
+            to_json(&public),
+        );
+        let mut created = public;
+        created.url = Some(format!("{}/g/{}", self.settings.public_url, token.expose()));
+        created.token = Some(token.expose().clone());
+
+        let stored_reply = match &idempotency {
+            Some(idem) => {
+                let (data_key, wrapped) = self.keyring.new_data_key(&idem.binding(account_id))?;
+                let body = serde_json::to_string(&created).expect("invitation serialises");
+                Some(IdempotentResponse {
+                    key: idem.key.clone(),
+                    request_hash: idem.request_hash.clone(),
+                    status: 201,
+                    data_key: wrapped,
+                    sealed_response: data_key.seal_str(&idem.binding(account_id), &body),
+                    created_at: now,
+                })
+            }
+            None => None,
+        };
+        let inserted = self
+            .store
+            .insert_invitation(
+                &invitation,
+                &sha256(token.expose().as_bytes()),
+                &[event],
+                stored_reply.as_ref(),
+            )
+            .await?;
+        match (inserted, &idempotency) {
+            (Inserted::Yes, _) => Ok(CreatedInvitation {
+                invitation: created,
+                replayed: false,
+            }),
+            (Inserted::KeyTaken, Some(idem)) => self
+                .replay(account_id, idem)
+                .await?
+                .ok_or_else(|| ServiceError::Conflict("idempotency key in use".into())),
+            (Inserted::KeyTaken, None) => {
+                Err(ServiceError::Conflict("idempotency key in use".into()))
+            }
+        }
+    }
+
+    /// The stored reply to an earlier request with this key, if any; an error if that request
+    /// had another body.
+    async fn replay(
+        &self,
+        account_id: Uuid,
+        idem: &Idempotency,
+    ) -> ServiceResult<Option<CreatedInvitation>> {
+        let Some(stored) = self.store.get_idempotent_response(account_id, &idem.key).await? else {
+            return Ok(None);
+        };
+        if stored.request_hash != idem.request_hash {
+            return Err(ServiceError::IdempotencyMismatch);
+        }
+        let binding = idem.binding(account_id);
+        let data_key = self.keyring.unwrap(&stored.data_key, &binding)?;
+        let body = data_key.open_str(&binding, &stored.sealed_response)?;
+        let invitation: InvitationObject = serde_json::from_str(body.expose())
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("idempotent reply: {e}")))?;
+        Ok(Some(CreatedInvitation {
+            invitation,
+            replayed: true,
+        }))
+    }
+
+    pub async fn get_invitation(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> ServiceResult<InvitationObject> {
+        let invitation = self
+            .store
+            .get_invitation(account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("invitation"))?;
+        let created = self.store.created_connections(&[id]).await?;
+        Ok(InvitationObject::new(&invitation, self.now(), &created))
+    }
+
+    pub async fn list_invitations(
+        &self,
+        account_id: Uuid,
+        filter: &InvitationFilter,
+        page: Page,
+    ) -> ServiceResult<Vec<InvitationObject>> {
+        let now = self.now();
+        let invitations = self
+            .store
+            .list_invitations(account_id, filter, now, page)
+            .await?;
+        let ids: Vec<Uuid> = invitations.iter().map(|i| i.id).collect();
+        let created = self.store.created_connections(&ids).await?;
+        Ok(invitations
+            .iter()
+            .map(|inv| InvitationObject::new(inv, now, &created))
+            .collect())
+    }
+
+    /// Revokes the invitation; idempotent (a second call changes nothing and writes no event).
+    pub async fn revoke_invitation(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> ServiceResult<InvitationObject> {
+        let mut invitation = self
+            .store
+            .get_invitation(account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("invitation"))?;
+        if invitation.revoked_at.is_none() {
+            let now = self.now();
+            invitation.revoked_at = Some(now);
+            let created = self.store.created_connections(&[id]).await?;
+            let object = InvitationObject::new(&invitation, now, &created);
+            let event = NewEvent::new(
+                account_id,
+                EventType::InvitationRevoked,
+                now,
+                to_json(&object),
+            );
+            self.store
+                .revoke_invitation(account_id, id, now, &[event])
+                .await?;
+        }
+        self.get_invitation(account_id, id).await
+    }
+}

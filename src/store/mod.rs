@@ -1,0 +1,208 @@
+//! Storage: one trait whose methods are the use cases' reads and atomic writes, implemented for
+//! SQLite and PostgreSQL by one body of SQL (`sql.rs`) that differs only where it must.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use crate::crypto::WrappedKey;
+use crate::domain::account::{Account, ApiKey};
+use crate::domain::connection::{Connection, LastCheck};
+use crate::domain::event::{Event, NewEvent};
+use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Keyset pagination: newest first (ids are UUIDv7), strictly older than `before` when given.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: i64,
+    pub before: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InvitationFilter {
+    pub status: Option<InvitationStatus>,
+    pub kind: Option<InvitationKind>,
+    pub connector: Option<String>,
+}
+
+/// A stored reply to a create request with an `Idempotency-Key`: the response is sealed with a
+/// data key of its own because it holds the invitation's token.
+#[derive(Debug, Clone)]
+pub struct IdempotentResponse {
+    pub key: String,
+    pub request_hash: Vec<u8>,
+    pub status: u16,
+    pub data_key: WrappedKey,
+    pub sealed_response: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The connections created through one invitation, as listed on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedConnection {
+    pub invitation_id: Uuid,
+    pub id: Uuid,
+    pub name: String,
+    pub connector: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether an insert guarded by an idempotency key went in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    Yes,
+    /// Another request holds this idempotency key; nothing was written.
+    KeyTaken,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the database answers (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn create_account(
+        &self,
+        name: &str,
+        number: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+    async fn count_accounts(&self) -> StoreResult<i64>;
+    async fn get_account(&self, id: Uuid) -> StoreResult<Option<Account>>;
+    async fn get_account_by_number(&self, number: i64) -> StoreResult<Option<Account>>;
+
+    async fn create_api_key(
+        &self,
+        key: &ApiKey,
+        key_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKey>>;
+    async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    async fn insert_connection(&self, connection: &Connection, events: &[NewEvent])
+    -> StoreResult<()>;
+    async fn get_connection(&self, account_id: Uuid, id: Uuid)
+    -> StoreResult<Option<Connection>>;
+    async fn list_connections(&self, account_id: Uuid, page: Page) -> StoreResult<Vec<Connection>>;
+    /// Replaces name, config, secrets, data key, end user, metadata and `updated_at`.
+    async fn update_connection(&self, connection: &Connection, events: &[NewEvent])
+    -> StoreResult<bool>;
+    async fn record_check(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        check: &LastCheck,
+        events: &[NewEvent],
+    ) -> StoreResult<bool>;
+    async fn delete_connection(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        events: &[NewEvent],
+    ) -> StoreResult<bool>;
+    /// Connections whose data key is not wrapped by `key_id`: (account, connection, wrapped key).
+    async fn data_keys_not_under(
+        &self,
+        key_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(Uuid, Uuid, WrappedKey)>>;
+    /// Swaps a connection's wrapped data key if it is still `old` (rotation runs online).
+    async fn replace_data_key(&self, id: Uuid, old: &WrappedKey, new: &WrappedKey)
+    -> StoreResult<bool>;
+
+    /// Stored idempotent replies whose data key is not wrapped by `key_id`.
+    async fn idempotency_keys_not_under(
+        &self,
+        key_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(Uuid, String, WrappedKey)>>;
+    async fn replace_idempotency_data_key(
+        &self,
+        account_id: Uuid,
+        key: &str,
+        old: &WrappedKey,
+        new: &WrappedKey,
+    ) -> StoreResult<bool>;
+
+    async fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        token_hash: &[u8],
+        events: &[NewEvent],
+        idempotency: Option<&IdempotentResponse>,
+    ) -> StoreResult<Inserted>;
+    async fn get_idempotent_response(
+        &self,
+        account_id: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentResponse>>;
+    async fn get_invitation(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Invitation>>;
+    async fn list_invitations(
+        &self,
+        account_id: Uuid,
+        filter: &InvitationFilter,
+        now: DateTime<Utc>,
+        page: Page,
+    ) -> StoreResult<Vec<Invitation>>;
+    /// Marks the invitation revoked if it is not yet; `false` when it already was.
+    async fn revoke_invitation(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> StoreResult<bool>;
+    async fn created_connections(
+        &self,
+        invitation_ids: &[Uuid],
+    ) -> StoreResult<Vec<CreatedConnection>>;
+
+    async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
+    async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// The account's events, oldest first, after the event with id `after`.
+    async fn list_events(
+        &self,
+        account_id: Uuid,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>>;
+}
+
+/// Opens the store a database URL names: `sqlite://...` or `postgres://...`; runs migrations.
+pub async fn open(database_url: &str) -> StoreResult<Arc<dyn Store>> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(database_url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::connect(database_url).await?))
+    }
+}
+
+pub(crate) fn to_millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms}")))
+}

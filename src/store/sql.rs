@@ -1,0 +1,765 @@
+//! The SQL both backends share. `$N` parameters work on SQLite and PostgreSQL alike, ids bind as
+//! UUIDs (BLOB in SQLite), JSON as `Json` (TEXT in SQLite, JSONB in PostgreSQL) and timestamps as
+//! integer milliseconds, so one body of code serves both; the macro stamps it out per backend.
+
+macro_rules! sql_store {
+    ($store:ty, $db:ty) => {
+        use crate::crypto::WrappedKey;
+        use crate::domain::account::{Account, ApiKey, Scope};
+        use crate::domain::connection::{Connection, LastCheck};
+        use crate::domain::connector::Direction;
+        use crate::domain::event::{Event, NewEvent};
+        use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
+        use crate::store::{
+            from_millis, to_millis, CreatedConnection, IdempotentResponse, Inserted,
+            InvitationFilter, Page, StoreError, StoreResult,
+        };
+        use chrono::{DateTime, Utc};
+        use serde_json::{Map, Value};
+        use sqlx::types::Json;
+        use sqlx::{QueryBuilder, Row};
+        use uuid::Uuid;
+
+        type DbRow = <$db as sqlx::Database>::Row;
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        const CONNECTION_COLUMNS: &str = "id, account_id, connector, direction, name, config, \
+             secrets, data_key, data_key_id, end_user, metadata, invitation_id, last_check, \
+             created_at, updated_at";
+        const INVITATION_COLUMNS: &str = "id, account_id, kind, connector, direction, \
+             connection_id, connection_name, allowed_emails, expires_at, max_uses, use_count, \
+             language, prefill, locked_fields, end_user, redirect_url, send_email, metadata, \
+             created_at, revoked_at";
+
+        fn unique_violation(err: &sqlx::Error) -> bool {
+            matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+        }
+
+        fn corrupt(what: &str) -> StoreError {
+            StoreError::Corrupt(what.to_string())
+        }
+
+        fn account_row(row: &DbRow) -> StoreResult<Account> {
+            Ok(Account {
+                id: row.try_get("id")?,
+                number: row.try_get("number")?,
+                name: row.try_get("name")?,
+            })
+        }
+
+        fn connection_row(row: &DbRow) -> StoreResult<Connection> {
+            let direction: String = row.try_get("direction")?;
+            Ok(Connection {
+                id: row.try_get("id")?,
+                account_id: row.try_get("account_id")?,
+                connector: row.try_get("connector")?,
+                direction: Direction::parse(&direction).ok_or_else(|| corrupt("direction"))?,
+                name: row.try_get("name")?,
+                config: row.try_get::<Json<Map<String, Value>>, _>("config")?.0,
+                secrets: row.try_get::<Json<_>, _>("secrets")?.0,
+                data_key: WrappedKey {
+                    key_id: row.try_get("data_key_id")?,
+                    bytes: row.try_get("data_key")?,
+                },
+                end_user: row.try_get::<Json<EndUser>, _>("end_user")?.0,
+                metadata: row.try_get::<Json<Map<String, Value>>, _>("metadata")?.0,
+                invitation_id: row.try_get("invitation_id")?,
+                last_check: row
+                    .try_get::<Option<Json<LastCheck>>, _>("last_check")?
+                    .map(|j| j.0),
+                created_at: from_millis(row.try_get("created_at")?)?,
+                updated_at: from_millis(row.try_get("updated_at")?)?,
+            })
+        }
+
+        fn invitation_row(row: &DbRow) -> StoreResult<Invitation> {
+            let kind: String = row.try_get("kind")?;
+            let direction: String = row.try_get("direction")?;
+            Ok(Invitation {
+                id: row.try_get("id")?,
+                account_id: row.try_get("account_id")?,
+                kind: InvitationKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+                connector: row.try_get("connector")?,
+                direction: Direction::parse(&direction).ok_or_else(|| corrupt("direction"))?,
+                connection_id: row.try_get("connection_id")?,
+                connection_name: row.try_get("connection_name")?,
+                allowed_emails: row.try_get::<Json<Vec<String>>, _>("allowed_emails")?.0,
+                expires_at: row
+                    .try_get::<Option<i64>, _>("expires_at")?
+                    .map(from_millis)
+                    .transpose()?,
+                max_uses: row.try_get("max_uses")?,
+                use_count: row.try_get("use_count")?,
+                language: row.try_get("language")?,
+                prefill: row.try_get::<Json<Map<String, Value>>, _>("prefill")?.0,
+                locked_fields: row.try_get::<Json<Vec<String>>, _>("locked_fields")?.0,
+                end_user: row.try_get::<Json<EndUser>, _>("end_user")?.0,
+                redirect_url: row.try_get("redirect_url")?,
+                send_email: row.try_get("send_email")?,
+                metadata: row.try_get::<Json<Map<String, Value>>, _>("metadata")?.0,
+                created_at: from_millis(row.try_get("created_at")?)?,
+                revoked_at: row
+                    .try_get::<Option<i64>, _>("revoked_at")?
+                    .map(from_millis)
+                    .transpose()?,
+            })
+        }
+
+        fn event_row(row: &DbRow) -> StoreResult<Event> {
+            Ok(Event {
+                id: row.try_get("id")?,
+                kind: row.try_get("type")?,
+                timestamp: from_millis(row.try_get("created_at")?)?,
+                data: row.try_get::<Json<Value>, _>("data")?.0,
+            })
+        }
+
+        async fn insert_events(tx: &mut Tx<'_>, events: &[NewEvent]) -> StoreResult<()> {
+            for e in events {
+                sqlx::query(
+                    "INSERT INTO events (id, account_id, type, data, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(e.event.id)
+                .bind(e.account_id)
+                .bind(&e.event.kind)
+                .bind(Json(&e.event.data))
+                .bind(to_millis(e.event.timestamp))
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+        }
+
+        /// Keyset page, newest first.
+        fn push_page(q: &mut QueryBuilder<$db>, page: Page) {
+            if let Some(before) = page.before {
+                q.push(" AND id < ").push_bind(before);
+            }
+            q.push(" ORDER BY id DESC LIMIT ").push_bind(page.limit);
+        }
+
+        #[async_trait::async_trait]
+        impl crate::store::Store for $store {
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(self.reader()).await?;
+                Ok(())
+            }
+
+            async fn create_account(
+                &self,
+                name: &str,
+                number: Option<i64>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Account> {
+                // Without a number, take the next free one; a concurrent create may take the same,
+                // so try again a few times on that conflict.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let id = Uuid::now_v7();
+                    let result = sqlx::query(
+                        "INSERT INTO accounts (id, number, name, created_at) VALUES ($1, \
+                         COALESCE($2, (SELECT COALESCE(MAX(number), 0) + 1 FROM accounts)), \
+                         $3, $4) RETURNING id, number, name",
+                    )
+                    .bind(id)
+                    .bind(number)
+                    .bind(name)
+                    .bind(to_millis(now))
+                    .fetch_one(self.writer())
+                    .await;
+                    match result {
+                        Ok(row) => return account_row(&row),
+                        Err(e) if unique_violation(&e) && number.is_none() && attempt < 5 => {
+                            continue
+                        }
+                        Err(e) if unique_violation(&e) => {
+                            return Err(StoreError::Conflict("account number is taken"))
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+
+            async fn count_accounts(&self) -> StoreResult<i64> {
+                Ok(sqlx::query("SELECT COUNT(*) AS n FROM accounts")
+                    .fetch_one(self.reader())
+                    .await?
+                    .try_get("n")?)
+            }
+
+            async fn get_account(&self, id: Uuid) -> StoreResult<Option<Account>> {
+                sqlx::query("SELECT id, number, name FROM accounts WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .as_ref()
+                    .map(account_row)
+                    .transpose()
+            }
+
+            async fn get_account_by_number(&self, number: i64) -> StoreResult<Option<Account>> {
+                sqlx::query("SELECT id, number, name FROM accounts WHERE number = $1")
+                    .bind(number)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .as_ref()
+                    .map(account_row)
+                    .transpose()
+            }
+
+            async fn create_api_key(
+                &self,
+                key: &ApiKey,
+                key_hash: &[u8],
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO api_keys (id, account_id, key_hash, prefix, scopes, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(key.id)
+                .bind(key.account_id)
+                .bind(key_hash)
+                .bind(&key.prefix)
+                .bind(Json(&key.scopes))
+                .bind(to_millis(now))
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
+            async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKey>> {
+                let row = sqlx::query(
+                    "SELECT id, account_id, prefix, scopes, revoked_at FROM api_keys \
+                     WHERE key_hash = $1",
+                )
+                .bind(key_hash)
+                .fetch_optional(self.reader())
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(ApiKey {
+                    id: row.try_get("id")?,
+                    account_id: row.try_get("account_id")?,
+                    prefix: row.try_get("prefix")?,
+                    scopes: row.try_get::<Json<Vec<Scope>>, _>("scopes")?.0,
+                    revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                }))
+            }
+
+            async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .bind(to_millis(now))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_connection(
+                &self,
+                c: &Connection,
+                events: &[NewEvent],
+            ) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                )))
+                .bind(c.id)
+                .bind(c.account_id)
+                .bind(&c.connector)
+                .bind(c.direction.as_str())
+                .bind(&c.name)
+                .bind(Json(&c.config))
+                .bind(Json(&c.secrets))
+                .bind(&c.data_key.bytes)
+                .bind(&c.data_key.key_id)
+                .bind(Json(&c.end_user))
+                .bind(Json(&c.metadata))
+                .bind(c.invitation_id)
+                .bind(c.last_check.as_ref().map(Json))
+                .bind(to_millis(c.created_at))
+                .bind(to_millis(c.updated_at))
+                .execute(&mut *tx)
+                .await?;
+                insert_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_connection(
+                &self,
+                account_id: Uuid,
+                id: Uuid,
+            ) -> StoreResult<Option<Connection>> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CONNECTION_COLUMNS} FROM connections \
+                     WHERE account_id = $1 AND id = $2"
+                )))
+                .bind(account_id)
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?
+                .as_ref()
+                .map(connection_row)
+                .transpose()
+            }
+
+            async fn list_connections(
+                &self,
+                account_id: Uuid,
+                page: Page,
+            ) -> StoreResult<Vec<Connection>> {
+                let mut q = QueryBuilder::<$db>::new(format!(
+                    "SELECT {CONNECTION_COLUMNS} FROM connections WHERE account_id = "
+                ));
+                q.push_bind(account_id);
+                push_page(&mut q, page);
+                q.build()
+                    .fetch_all(self.reader())
+                    .await?
+                    .iter()
+                    .map(connection_row)
+                    .collect()
+            }
+
+            async fn update_connection(
+                &self,
+                c: &Connection,
+                events: &[NewEvent],
+            ) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let done = sqlx::query(
+                    "UPDATE connections SET name = $3, config = $4, secrets = $5, data_key = $6, \
+                     data_key_id = $7, end_user = $8, metadata = $9, updated_at = $10 \
+                     WHERE account_id = $1 AND id = $2",
+                )
+                .bind(c.account_id)
+                .bind(c.id)
+                .bind(&c.name)
+                .bind(Json(&c.config))
+                .bind(Json(&c.secrets))
+                .bind(&c.data_key.bytes)
+                .bind(&c.data_key.key_id)
+                .bind(Json(&c.end_user))
+                .bind(Json(&c.metadata))
+                .bind(to_millis(c.updated_at))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn record_check(
+                &self,
+                account_id: Uuid,
+                id: Uuid,
+                check: &LastCheck,
+                events: &[NewEvent],
+            ) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let done = sqlx::query(
+                    "UPDATE connections SET last_check = $3 WHERE account_id = $1 AND id = $2",
+                )
+                .bind(account_id)
+                .bind(id)
+                .bind(Json(check))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn delete_connection(
+                &self,
+                account_id: Uuid,
+                id: Uuid,
+                events: &[NewEvent],
+            ) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let done = sqlx::query("DELETE FROM connections WHERE account_id = $1 AND id = $2")
+                    .bind(account_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn data_keys_not_under(
+                &self,
+                key_id: &str,
+                limit: i64,
+            ) -> StoreResult<Vec<(Uuid, Uuid, WrappedKey)>> {
+                let rows = sqlx::query(
+                    "SELECT account_id, id, data_key, data_key_id FROM connections \
+                     WHERE data_key_id <> $1 ORDER BY id LIMIT $2",
+                )
+                .bind(key_id)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get("account_id")?,
+                            row.try_get("id")?,
+                            WrappedKey {
+                                key_id: row.try_get("data_key_id")?,
+                                bytes: row.try_get("data_key")?,
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn replace_data_key(
+                &self,
+                id: Uuid,
+                old: &WrappedKey,
+                new: &WrappedKey,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE connections SET data_key = $2, data_key_id = $3 \
+                     WHERE id = $1 AND data_key = $4 AND data_key_id = $5",
+                )
+                .bind(id)
+                .bind(&new.bytes)
+                .bind(&new.key_id)
+                .bind(&old.bytes)
+                .bind(&old.key_id)
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn idempotency_keys_not_under(
+                &self,
+                key_id: &str,
+                limit: i64,
+            ) -> StoreResult<Vec<(Uuid, String, WrappedKey)>> {
+                let rows = sqlx::query(
+                    "SELECT account_id, key, data_key, data_key_id FROM idempotency_keys \
+                     WHERE data_key_id <> $1 ORDER BY account_id, key LIMIT $2",
+                )
+                .bind(key_id)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get("account_id")?,
+                            row.try_get("key")?,
+                            WrappedKey {
+                                key_id: row.try_get("data_key_id")?,
+                                bytes: row.try_get("data_key")?,
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn replace_idempotency_data_key(
+                &self,
+                account_id: Uuid,
+                key: &str,
+                old: &WrappedKey,
+                new: &WrappedKey,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE idempotency_keys SET data_key = $3, data_key_id = $4 \
+                     WHERE account_id = $1 AND key = $2 AND data_key = $5 AND data_key_id = $6",
+                )
+                .bind(account_id)
+                .bind(key)
+                .bind(&new.bytes)
+                .bind(&new.key_id)
+                .bind(&old.bytes)
+                .bind(&old.key_id)
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_invitation(
+                &self,
+                inv: &Invitation,
+                token_hash: &[u8],
+                events: &[NewEvent],
+                idempotency: Option<&IdempotentResponse>,
+            ) -> StoreResult<Inserted> {
+                let mut tx = self.writer().begin().await?;
+                if let Some(idem) = idempotency {
+                    // A concurrent request with the same key waits here on PostgreSQL until the
+                    // first commits, then inserts nothing; on SQLite the single writer serialises.
+                    let taken = sqlx::query(
+                        "INSERT INTO idempotency_keys (account_id, key, request_hash, status, \
+                         data_key, data_key_id, response, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(inv.account_id)
+                    .bind(&idem.key)
+                    .bind(&idem.request_hash)
+                    .bind(i32::from(idem.status))
+                    .bind(&idem.data_key.bytes)
+                    .bind(&idem.data_key.key_id)
+                    .bind(&idem.sealed_response)
+                    .bind(to_millis(idem.created_at))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 0;
+                    if taken {
+                        return Ok(Inserted::KeyTaken);
+                    }
+                }
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES ($1, $2, \
+                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                     $19, $20, $21)"
+                )))
+                .bind(inv.id)
+                .bind(inv.account_id)
+                .bind(inv.kind.as_str())
+                .bind(&inv.connector)
+                .bind(inv.direction.as_str())
+                .bind(inv.connection_id)
+                .bind(&inv.connection_name)
+                .bind(Json(&inv.allowed_emails))
+                .bind(inv.expires_at.map(to_millis))
+                .bind(inv.max_uses)
+                .bind(inv.use_count)
+                .bind(&inv.language)
+                .bind(Json(&inv.prefill))
+                .bind(Json(&inv.locked_fields))
+                .bind(Json(&inv.end_user))
+                .bind(&inv.redirect_url)
+                .bind(inv.send_email)
+                .bind(Json(&inv.metadata))
+                .bind(to_millis(inv.created_at))
+                .bind(inv.revoked_at.map(to_millis))
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
+                insert_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(Inserted::Yes)
+            }
+
+            async fn get_idempotent_response(
+                &self,
+                account_id: Uuid,
+                key: &str,
+            ) -> StoreResult<Option<IdempotentResponse>> {
+                let row = sqlx::query(
+                    "SELECT key, request_hash, status, data_key, data_key_id, response, \
+                     created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+                )
+                .bind(account_id)
+                .bind(key)
+                .fetch_optional(self.writer())
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let status: i32 = row.try_get("status")?;
+                Ok(Some(IdempotentResponse {
+                    key: row.try_get("key")?,
+                    request_hash: row.try_get("request_hash")?,
+                    status: u16::try_from(status).map_err(|_| corrupt("status"))?,
+                    data_key: WrappedKey {
+                        key_id: row.try_get("data_key_id")?,
+                        bytes: row.try_get("data_key")?,
+                    },
+                    sealed_response: row.try_get("response")?,
+                    created_at: from_millis(row.try_get("created_at")?)?,
+                }))
+            }
+
+            async fn get_invitation(
+                &self,
+                account_id: Uuid,
+                id: Uuid,
+            ) -> StoreResult<Option<Invitation>> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations \
+                     WHERE account_id = $1 AND id = $2"
+                )))
+                .bind(account_id)
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?
+                .as_ref()
+                .map(invitation_row)
+                .transpose()
+            }
+
+            async fn list_invitations(
+                &self,
+                account_id: Uuid,
+                filter: &InvitationFilter,
+                now: DateTime<Utc>,
+                page: Page,
+            ) -> StoreResult<Vec<Invitation>> {
+                let mut q = QueryBuilder::<$db>::new(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE account_id = "
+                ));
+                q.push_bind(account_id);
+                if let Some(kind) = filter.kind {
+                    q.push(" AND kind = ").push_bind(kind.as_str());
+                }
+                if let Some(connector) = &filter.connector {
+                    q.push(" AND connector = ").push_bind(connector.clone());
+                }
+                // The same precedence as `Invitation::status`: revoked, fulfilled, expired, active.
+                const UNREVOKED: &str = " AND revoked_at IS NULL";
+                const OPEN_USES: &str = " AND (max_uses IS NULL OR use_count < max_uses)";
+                let now = to_millis(now);
+                match filter.status {
+                    None => {}
+                    Some(InvitationStatus::Revoked) => {
+                        q.push(" AND revoked_at IS NOT NULL");
+                    }
+                    Some(InvitationStatus::Fulfilled) => {
+                        q.push(UNREVOKED)
+                            .push(" AND max_uses IS NOT NULL AND use_count >= max_uses");
+                    }
+                    Some(InvitationStatus::Expired) => {
+                        q.push(UNREVOKED)
+                            .push(OPEN_USES)
+                            .push(" AND expires_at IS NOT NULL AND expires_at <= ")
+                            .push_bind(now);
+                    }
+                    Some(InvitationStatus::Active) => {
+                        q.push(UNREVOKED)
+                            .push(OPEN_USES)
+                            .push(" AND (expires_at IS NULL OR expires_at > ")
+                            .push_bind(now)
+                            .push(")");
+                    }
+                }
+                push_page(&mut q, page);
+                q.build()
+                    .fetch_all(self.reader())
+                    .await?
+                    .iter()
+                    .map(invitation_row)
+                    .collect()
+            }
+
+            async fn revoke_invitation(
+                &self,
+                account_id: Uuid,
+                id: Uuid,
+                now: DateTime<Utc>,
+                events: &[NewEvent],
+            ) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let done = sqlx::query(
+                    "UPDATE invitations SET revoked_at = $3 \
+                     WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
+                )
+                .bind(account_id)
+                .bind(id)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn created_connections(
+                &self,
+                invitation_ids: &[Uuid],
+            ) -> StoreResult<Vec<CreatedConnection>> {
+                if invitation_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT invitation_id, id, name, connector, created_at FROM connections \
+                     WHERE invitation_id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in invitation_ids {
+                    ids.push_bind(*id);
+                }
+                q.push(") ORDER BY id");
+                q.build()
+                    .fetch_all(self.reader())
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        Ok(CreatedConnection {
+                            invitation_id: row.try_get("invitation_id")?,
+                            id: row.try_get("id")?,
+                            name: row.try_get("name")?,
+                            connector: row.try_get("connector")?,
+                            created_at: from_millis(row.try_get("created_at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                insert_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                Ok(sqlx::query("SELECT 1 FROM events WHERE account_id = $1 AND id = $2")
+                    .bind(account_id)
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .is_some())
+            }
+
+            async fn list_events(
+                &self,
+                account_id: Uuid,
+                after: Option<Uuid>,
+                limit: i64,
+            ) -> StoreResult<Vec<Event>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT id, type, data, created_at FROM events WHERE account_id = ",
+                );
+                q.push_bind(account_id);
+                if let Some(after) = after {
+                    q.push(" AND seq > (SELECT seq FROM events WHERE id = ")
+                        .push_bind(after)
+                        .push(")");
+                }
+                q.push(" ORDER BY seq LIMIT ").push_bind(limit);
+                q.build()
+                    .fetch_all(self.reader())
+                    .await?
+                    .iter()
+                    .map(event_row)
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

@@ -1,0 +1,263 @@
+//! The test harness: a real Portico on port 0 over SQLite or a fresh PostgreSQL database, a
+//! manual clock, a first account with an all-scope key, and an HTTP client.
+
+use chrono::{DateTime, TimeZone, Utc};
+use portico::clock::ManualClock;
+use portico::config::Settings;
+use portico::domain::account::{Account, Scope};
+use portico::service::Portico;
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use serde_json::Value;
+use sqlx::Connection;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the suite creates its databases on.
+pub fn pg_admin_url() -> String {
+    std::env::var("PORTICO_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A fresh, empty database on the test server; its URL. Fails (never skips) when PostgreSQL is
+/// not there: the test command starts it.
+pub async fn fresh_pg_database() -> String {
+    let admin_url = pg_admin_url();
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("PostgreSQL is needed at {admin_url} (set PORTICO_TEST_PG_URL): {e}")
+        });
+    let name = format!("portico_t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let mut url = url::Url::parse(&admin_url).expect("PORTICO_TEST_PG_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// A fixed, millisecond-aligned start time for the manual clock.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    /// A key with every scope, `connections:secrets` included.
+    pub key: String,
+    pub account: Account,
+    pub portico: Portico,
+    pub clock: Arc<ManualClock>,
+    pub backend: Backend,
+    pub database_url: String,
+    pub data_dir: tempfile::TempDir,
+    _shutdown: oneshot::Sender<()>,
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::defaults_in(data_dir.path());
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.check_timeout = 3;
+    if backend == Backend::Postgres {
+        settings.database_url = fresh_pg_database().await;
+    }
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let (listener, _addr, public_url) = portico::app::bind(&settings).await.expect("bind");
+    let portico = portico::app::open(&settings, public_url.clone(), clock.clone())
+        .await
+        .expect("open portico");
+    let account = portico
+        .create_account("Test account", None)
+        .await
+        .expect("account");
+    let (_, key) = portico
+        .create_api_key(account.id, Scope::ALL.to_vec())
+        .await
+        .expect("key");
+    let (tx, rx) = oneshot::channel::<()>();
+    let state = portico::app::state(portico.clone());
+    tokio::spawn(async move {
+        portico::http::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serve");
+    });
+    TestApp {
+        base: public_url,
+        client: Client::new(),
+        key: key.expose().clone(),
+        account,
+        portico,
+        clock,
+        backend,
+        database_url: settings.database_url(),
+        data_dir,
+        _shutdown: tx,
+    }
+}
+
+/// A response read whole: status, headers, parsed JSON body (Null when empty or not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub async fn read(response: Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("response body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts a problem+json with this status; returns the `errors` fields named.
+    pub fn assert_problem(&self, status: u16) -> Vec<String> {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(self.content_type(), "application/problem+json");
+        assert_eq!(self.json["status"], status);
+        assert!(self.json["type"].is_string() && self.json["title"].is_string());
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        Reply::read(self.request(Method::GET, path).send().await.expect("GET")).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        Reply::read(
+            self.request(Method::POST, path)
+                .json(&body)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        Reply::read(
+            self.request(Method::PATCH, path)
+                .json(&body)
+                .send()
+                .await
+                .expect("PATCH"),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        Reply::read(self.request(Method::DELETE, path).send().await.expect("DELETE")).await
+    }
+
+    /// Creates a sandbox invitation with extra fields merged in; asserts 201.
+    pub async fn create_invitation(&self, extra: Value) -> Value {
+        let mut body = serde_json::json!({"connector": "sandbox", "connection_name": "Acme HR"});
+        merge(&mut body, extra);
+        let reply = self.post("/v1/invitations", body).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json
+    }
+
+    /// Creates a sandbox connection with this api_key; asserts 201.
+    pub async fn create_connection(&self, api_key: &str) -> Value {
+        let reply = self
+            .post(
+                "/v1/connections",
+                serde_json::json!({"connector": "sandbox", "name": "HR", "config": {"api_key": api_key}}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json
+    }
+
+    /// A second account with its own all-scope key.
+    pub async fn other_account_key(&self) -> String {
+        let other = self.portico.create_account("Other", None).await.unwrap();
+        let (_, key) = self
+            .portico
+            .create_api_key(other.id, Scope::ALL.to_vec())
+            .await
+            .unwrap();
+        key.expose().clone()
+    }
+
+    /// Event types of the account, oldest first.
+    pub async fn event_types(&self) -> Vec<String> {
+        let reply = self.get("/v1/events?limit=100").await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+pub fn merge(base: &mut Value, extra: Value) {
+    if let (Value::Object(base), Value::Object(extra)) = (base, extra) {
+        for (k, v) in extra {
+            base.insert(k, v);
+        }
+    }
+}
+
+/// Runs an async test body once per backend: `both!(name)` for `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::spawn($crate::helpers::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::spawn($crate::helpers::Backend::Postgres).await)
+                    .await
+            }
+        }
+    };
+}
