@@ -2,5 +2,10 @@
 
 mod helpers;
 
+mod api_errors;
 mod checks;
+mod cli;
+mod connections;
+mod events;
 mod invitations;
+mod security;
