@@ -53,7 +53,7 @@ pub struct FieldSpec {
     #[serde(default)]
     pub secret: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub default: Option<serde_json::Value>,
     /// A regular expression the whole string value must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -643,10 +643,10 @@ impl FieldSpec {
             if !matches!(self.kind, FieldType::String | FieldType::Integer) {
                 errors.push("only string and integer fields have min and max".into());
             }
-            if let (Some(min), Some(max)) = (self.min, self.max) {
-                if min > max {
-                    errors.push(format!("min {min} is greater than max {max}"));
-                }
+            if let (Some(min), Some(max)) = (self.min, self.max)
+                && min > max
+            {
+                errors.push(format!("min {min} is greater than max {max}"));
             }
             if self.kind == FieldType::String && self.min.is_some_and(|m| m < 0) {
                 errors.push("a string's min length cannot be negative".into());

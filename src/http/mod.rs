@@ -4,6 +4,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 mod metrics;
+mod openapi;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -11,7 +12,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -27,41 +27,8 @@ pub struct AppState {
     pub metrics: Arc<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Portico",
-        description = "Secure invitations that let an outside person configure one data connection.",
-    ),
-    modifiers(&SecuritySchemes),
-    tags(
-        (name = "invitations", description = "Links a guest uses to create or edit one connection"),
-        (name = "connections", description = "Configured connectors with encrypted credentials"),
-        (name = "connectors", description = "The catalog"),
-        (name = "events", description = "What happened, oldest first"),
-        (name = "health", description = "Liveness, readiness, metrics"),
-    )
-)]
-struct ApiDoc;
-
-struct SecuritySchemes;
-
-impl utoipa::Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-KEY"))),
-        );
-    }
-}
-
 fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(api::health::router())
         .merge(api::connectors::router())
         .merge(api::invitations::router())
@@ -71,12 +38,12 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    openapi::finish(api().split_for_parts().1)
 }
 
 pub fn router(state: AppState) -> Router {
     let (router, openapi) = api().split_for_parts();
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(openapi::finish(openapi));
     router
         .route(
             "/openapi.json",

@@ -1,0 +1,65 @@
+//! The OpenAPI 3.1 document: the handlers' annotations, plus what is true of every operation
+//! (security schemes, errors as `application/problem+json`), applied in one place.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Portico",
+        description = "Secure invitations that let an outside person configure one data connection.",
+    ),
+    tags(
+        (name = "invitations", description = "Links a guest uses to create or edit one connection"),
+        (name = "connections", description = "Configured connectors with encrypted credentials"),
+        (name = "connectors", description = "The catalog"),
+        (name = "events", description = "What happened, oldest first"),
+        (name = "health", description = "Liveness, readiness, metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Completes the generated document.
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.add_security_scheme(
+        "api_key",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-KEY"))),
+    );
+    // `HttpCheck` is flattened into `CheckSpec`'s `http` variant next to its `kind` tag, so it
+    // cannot forbid other properties in the schema (serde still rejects unknown keys).
+    if let Some(RefOr::T(Schema::Object(http))) = components.schemas.get_mut("HttpCheck") {
+        http.additional_properties = None;
+    }
+    // Every error is RFC 9457 problem+json, whatever the annotation's default content type.
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for (status, response) in operation.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else { continue };
+                if status.starts_with('4') || status.starts_with('5') {
+                    if let Some(content) = response.content.shift_remove("application/json") {
+                        response
+                            .content
+                            .insert("application/problem+json".to_string(), content);
+                    }
+                }
+            }
+        }
+    }
+    doc
+}
