@@ -37,7 +37,10 @@ pub struct Overrides {
 }
 
 impl Settings {
-    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, figment::Error> {
+    pub fn load(
+        file: Option<&Path>,
+        overrides: &Overrides,
+    ) -> Result<Settings, Box<figment::Error>> {
         let mut figment = Figment::new().merge(Toml::string(DEFAULTS));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
@@ -46,6 +49,7 @@ impl Settings {
             .merge(Env::prefixed("PORTICO_").ignore(&["config"]))
             .merge(Serialized::defaults(overrides))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The defaults alone, with a data directory (tests and embedding).

@@ -51,13 +51,12 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         {
             for (status, response) in operation.responses.responses.iter_mut() {
                 let RefOr::T(response) = response else { continue };
-                if status.starts_with('4') || status.starts_with('5') {
-                    if let Some(content) = response.content.shift_remove("application/json") {
+                if (status.starts_with('4') || status.starts_with('5'))
+                    && let Some(content) = response.content.shift_remove("application/json") {
                         response
                             .content
                             .insert("application/problem+json".to_string(), content);
                     }
-                }
             }
         }
     }

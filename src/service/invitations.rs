@@ -56,11 +56,10 @@ impl Portico {
         request: NewInvitation,
         idempotency: Option<Idempotency>,
     ) -> ServiceResult<CreatedInvitation> {
-        if let Some(idem) = &idempotency {
-            if let Some(earlier) = self.replay(account_id, idem).await? {
+        if let Some(idem) = &idempotency
+            && let Some(earlier) = self.replay(account_id, idem).await? {
                 return Ok(earlier);
             }
-        }
         let now = self.now();
         let edited = match (request.kind, request.connection_id) {
             (InvitationKind::EditConnection, Some(id)) => {
