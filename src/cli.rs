@@ -16,7 +16,8 @@ use crate::domain::connector::Direction;
 use crate::domain::invitation::NewInvitation;
 use crate::service::{Portico, ServiceError};
 
-#[derive(Debug, Parser)]
+/// Not `Debug`: `--database-url` may carry a password.
+#[derive(Parser)]
 #[command(name = "portico", version, about = "Secure invitations to configure one data connection")]
 pub struct Cli {
     #[command(flatten)]
@@ -25,7 +26,7 @@ pub struct Cli {
     command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 struct Global {
     /// Settings file (TOML); also PORTICO_CONFIG.
     #[arg(long, global = true, env = "PORTICO_CONFIG")]

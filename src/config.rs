@@ -10,7 +10,7 @@ use std::time::Duration;
 
 const DEFAULTS: &str = include_str!("../config.default.toml");
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
@@ -23,8 +23,32 @@ pub struct Settings {
     pub log_format: String,
 }
 
+/// Debug output without the database password.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let database_url = match url::Url::parse(&self.database_url) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            _ => self.database_url.clone(),
+        };
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &database_url)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("max_invitation_lifetime", &self.max_invitation_lifetime)
+            .field("check_timeout", &self.check_timeout)
+            .field("connectors_dir", &self.connectors_dir)
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
 /// Values given on the command line; `None` leaves the lower layers' value.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Clone, Default, Serialize)]
 pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
@@ -110,6 +134,15 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(s.check_timeout(), Duration::from_secs(10));
         assert_eq!(s.max_invitation_lifetime(), None);
+    }
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let mut s = Settings::defaults_in(Path::new("/tmp/x"));
+        s.database_url = "postgres://portico:hunter2@db:5432/portico".into();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(printed.contains("postgres://portico:***@db:5432/portico"));
     }
 
     #[test]

@@ -19,8 +19,8 @@ use crate::domain::FieldError;
 use crate::secret::Secret;
 use crate::store::Page;
 
-/// The owner's request for a new connection.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// The owner's request for a new connection. Not `Debug`: `config` holds secrets.
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConnection {
     pub connector: String,
@@ -39,8 +39,9 @@ pub struct NewConnection {
     pub metadata: Option<Map<String, Value>>,
 }
 
-/// A partial update: given keys replace, `null` in `config` removes a value.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// A partial update: given keys replace, `null` in `config` removes a value. Not `Debug`:
+/// `config` may hold secrets.
+#[derive(Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionPatch {
     #[serde(default)]

@@ -746,7 +746,11 @@ macro_rules! sql_store {
                 );
                 q.push_bind(account_id);
                 if let Some(after) = after {
-                    q.push(" AND seq > (SELECT seq FROM events WHERE id = ")
+                    // The cursor must be one of this account's events; another account's id
+                    // names nothing here (and the service reports it as unknown).
+                    q.push(" AND seq > (SELECT seq FROM events WHERE account_id = ")
+                        .push_bind(account_id)
+                        .push(" AND id = ")
                         .push_bind(after)
                         .push(")");
                 }
