@@ -348,6 +348,23 @@ fn is_blank(value: Option<&serde_json::Value>) -> bool {
 }
 
 impl ConnectorSpec {
+    /// The direction asked for, if this connector has it; the only one when none is asked for
+    /// and there is just one.
+    pub fn resolve_direction(&self, asked: Option<Direction>) -> Result<Direction, FieldError> {
+        match (asked, self.directions.as_slice()) {
+            (Some(d), dirs) if dirs.contains(&d) => Ok(d),
+            (Some(d), _) => Err(FieldError::new(
+                "direction",
+                format!("this connector cannot be a {}", d.as_str()),
+            )),
+            (None, [only]) => Ok(*only),
+            (None, _) => Err(FieldError::new(
+                "direction",
+                "is required: this connector can be a source or a destination",
+            )),
+        }
+    }
+
     pub fn field(&self, key: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.key == key)
     }

@@ -249,7 +249,11 @@ impl NewInvitation {
                     }
                     (Some(_), Some(spec)) => Some(spec),
                 };
-                let direction = spec.and_then(|spec| self.resolve_direction(spec, &mut errors));
+                let direction = spec.and_then(|spec| {
+                    spec.resolve_direction(self.direction)
+                        .map_err(|e| errors.push(e))
+                        .ok()
+                });
                 let name = self.connection_name.as_deref().map(str::trim).unwrap_or("");
                 if name.is_empty() {
                     errors.push(FieldError::new("connection_name", "is required"));
@@ -373,31 +377,6 @@ impl NewInvitation {
                 metadata,
             }),
             _ => Err(errors),
-        }
-    }
-
-    fn resolve_direction(
-        &self,
-        spec: &ConnectorSpec,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<Direction> {
-        match (self.direction, spec.directions.as_slice()) {
-            (Some(d), dirs) if dirs.contains(&d) => Some(d),
-            (Some(_), _) => {
-                errors.push(FieldError::new(
-                    "direction",
-                    format!("this connector cannot be a {}", self.direction?.as_str()),
-                ));
-                None
-            }
-            (None, [only]) => Some(*only),
-            (None, _) => {
-                errors.push(FieldError::new(
-                    "direction",
-                    "is required: this connector can be a source or a destination",
-                ));
-                None
-            }
         }
     }
 

@@ -146,24 +146,10 @@ impl Portico {
             .get(&request.connector)
             .ok_or_else(|| ServiceError::invalid("connector", "is not a known connector"))?;
         let mut errors = Vec::new();
-        let direction = match request.direction {
-            Some(d) if spec.directions.contains(&d) => Some(d),
-            Some(d) => {
-                errors.push(FieldError::new(
-                    "direction",
-                    format!("this connector cannot be a {}", d.as_str()),
-                ));
-                None
-            }
-            None if spec.directions.len() == 1 => Some(spec.directions[0]),
-            None => {
-                errors.push(FieldError::new(
-                    "direction",
-                    "is required: this connector can be a source or a destination",
-                ));
-                None
-            }
-        };
+        let direction = spec
+            .resolve_direction(request.direction)
+            .map_err(|e| errors.push(e))
+            .ok();
         let end_user = request.end_user.clone().unwrap_or_default();
         let metadata = request.metadata.clone().unwrap_or_default();
         check_owner_fields(&request.name, &end_user, &metadata, &mut errors);
