@@ -1,6 +1,6 @@
 //! The command line: `serve` and the admin commands, each a thin call into the services.
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use std::path::PathBuf;
@@ -18,7 +18,11 @@ use crate::service::{Portico, ServiceError};
 
 /// Not `Debug`: `--database-url` may carry a password.
 #[derive(Parser)]
-#[command(name = "portico", version, about = "Secure invitations to configure one data connection")]
+#[command(
+    name = "portico",
+    version,
+    about = "Secure invitations to configure one data connection"
+)]
 pub struct Cli {
     #[command(flatten)]
     global: Global,
@@ -188,8 +192,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         overrides.listen = *listen;
         overrides.public_url = public_url.clone();
     }
-    let settings = Settings::load(cli.global.config.as_deref(), &overrides)
-        .context("reading settings")?;
+    let settings =
+        Settings::load(cli.global.config.as_deref(), &overrides).context("reading settings")?;
     crate::telemetry::init(&settings.log, &settings.log_format);
 
     if let Command::Serve { .. } = cli.command {
@@ -209,7 +213,10 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
         Command::Accounts {
             command: AccountsCommand::Create { name, number },
         } => {
-            let account = portico.create_account(&name, number).await.map_err(explain)?;
+            let account = portico
+                .create_account(&name, number)
+                .await
+                .map_err(explain)?;
             print_json(&json!(account));
         }
         Command::ApiKeys {

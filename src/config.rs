@@ -1,8 +1,8 @@
 //! Settings, in layers: the embedded `config.default.toml`, an optional file, `PORTICO_*`
 //! environment variables, then command-line flags.
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -111,7 +111,8 @@ impl Settings {
     }
 
     pub fn max_invitation_lifetime(&self) -> Option<Duration> {
-        (self.max_invitation_lifetime > 0).then(|| Duration::from_secs(self.max_invitation_lifetime))
+        (self.max_invitation_lifetime > 0)
+            .then(|| Duration::from_secs(self.max_invitation_lifetime))
     }
 
     pub fn check_timeout(&self) -> Duration {

@@ -3,9 +3,9 @@
 //! One domain core (`domain`, `service`) with thin adapters: the HTTP API (`http`) and the CLI
 //! (`cli`), over one storage interface (`store`) with a SQLite and a PostgreSQL implementation.
 
+pub mod app;
 pub mod catalog;
 pub mod checks;
-pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -300,12 +300,13 @@ impl NewInvitation {
         .and_then(|seconds| self.check_lifetime(seconds, limits, &mut errors))
         .map(|seconds| now + Duration::seconds(seconds));
         if matches!(self.expires_in_seconds, Some(None))
-            && let Some(cap) = limits.max_lifetime_seconds {
-                errors.push(FieldError::new(
-                    "expires_in_seconds",
-                    format!("must be set: this server caps invitations at {cap} seconds"),
-                ));
-            }
+            && let Some(cap) = limits.max_lifetime_seconds
+        {
+            errors.push(FieldError::new(
+                "expires_in_seconds",
+                format!("must be set: this server caps invitations at {cap} seconds"),
+            ));
+        }
 
         let max_uses = match self.max_uses {
             None => Some(1),
@@ -329,9 +330,10 @@ impl NewInvitation {
 
         let end_user = self.end_user.clone().unwrap_or_default();
         if let Some(email) = &end_user.email
-            && !is_email(email) {
-                errors.push(FieldError::new("end_user.email", "is not an email address"));
-            }
+            && !is_email(email)
+        {
+            errors.push(FieldError::new("end_user.email", "is not an email address"));
+        }
         for (field, value) in [
             ("end_user.organization_name", &end_user.organization_name),
             ("end_user.origin_id", &end_user.origin_id),
@@ -342,9 +344,10 @@ impl NewInvitation {
         }
 
         if let Some(url) = &self.redirect_url
-            && let Err(message) = check_redirect_url(url) {
-                errors.push(FieldError::new("redirect_url", message));
-            }
+            && let Err(message) = check_redirect_url(url)
+        {
+            errors.push(FieldError::new("redirect_url", message));
+        }
 
         if self.send_email && allowed_emails.is_empty() && end_user.email.is_none() {
             errors.push(FieldError::new(
@@ -387,20 +390,18 @@ impl NewInvitation {
         errors: &mut Vec<FieldError>,
     ) -> Option<i64> {
         if seconds < MIN_LIFETIME_SECONDS {
-            errors.push(FieldError::new(
-                "expires_in_seconds",
-                "must be at least 60",
-            ));
+            errors.push(FieldError::new("expires_in_seconds", "must be at least 60"));
             return None;
         }
         if let Some(cap) = limits.max_lifetime_seconds
-            && seconds > cap {
-                errors.push(FieldError::new(
-                    "expires_in_seconds",
-                    format!("must be at most {cap}"),
-                ));
-                return None;
-            }
+            && seconds > cap
+        {
+            errors.push(FieldError::new(
+                "expires_in_seconds",
+                format!("must be at most {cap}"),
+            ));
+            return None;
+        }
         // Keep far-future values representable as timestamps.
         Some(seconds.min(100 * 365 * 24 * 3600))
     }
@@ -555,7 +556,10 @@ mod tests {
         inv.max_uses = None;
         inv.expires_at = None;
         inv.use_count = 1_000;
-        assert_eq!(inv.status(now + Duration::days(10_000)), InvitationStatus::Active);
+        assert_eq!(
+            inv.status(now + Duration::days(10_000)),
+            InvitationStatus::Active
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Causes of 500s are logged and hidden from clients.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -141,9 +141,10 @@ impl From<ServiceError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::JsonDataError(e) => {
-                ApiError::Validation(vec![FieldError::new("body", e.body_text())])
-            }
+            JsonRejection::JsonDataError(e) => ApiError::Validation(vec![FieldError::new(
+                "body",
+                without_values(&e.body_text()),
+            )]),
             JsonRejection::JsonSyntaxError(_) => {
                 ApiError::BadRequest("the request body is not valid JSON".into())
             }
@@ -156,9 +157,29 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// A deserializer's message without the values it quotes (serde writes `string "<value>"` and
+/// ``unknown variant `<value>` ``): the value may be a secret sent in the wrong place. Field names
+/// and the expected shape stay, so the message still says what to fix.
+pub(crate) fn without_values(message: &str) -> String {
+    static QUOTED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let quoted = QUOTED.get_or_init(|| {
+        regex::Regex::new(r#"string "(?:[^"\\]|\\.)*"|(unknown variant) `[^`]*`"#)
+            .expect("a valid pattern")
+    });
+    quoted
+        .replace_all(message, |c: &regex::Captures<'_>| match c.get(1) {
+            Some(variant) => variant.as_str().to_string(),
+            None => "a string".to_string(),
+        })
+        .into_owned()
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::Validation(vec![FieldError::new("query", rejection.body_text())])
+        ApiError::Validation(vec![FieldError::new(
+            "query",
+            without_values(&rejection.body_text()),
+        )])
     }
 }
 
@@ -166,5 +187,30 @@ impl From<PathRejection> for ApiError {
     /// A malformed id names no resource: 404, as for an id of another account.
     fn from(_: PathRejection) -> Self {
         ApiError::NotFound("no such resource".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn deserializer_messages_lose_the_values_they_quote() {
+        assert_eq!(
+            without_values(
+                r#"metadata: invalid type: string "s3cr\"et", expected a map at line 1"#
+            ),
+            "metadata: invalid type: a string, expected a map at line 1"
+        );
+        assert_eq!(
+            without_values(
+                "direction: unknown variant `s3cret`, expected `source` or `destination`"
+            ),
+            "direction: unknown variant, expected `source` or `destination`"
+        );
+        assert_eq!(
+            without_values("unknown field `colour`, expected one of `name`"),
+            "unknown field `colour`, expected one of `name`"
+        );
     }
 }

@@ -5,8 +5,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
 use super::AppState;
+use super::error::ApiError;
 use crate::domain::account::{ApiKey, Scope};
 use crate::secret::Secret;
 

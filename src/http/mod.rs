@@ -6,8 +6,8 @@ pub mod extract;
 mod metrics;
 mod openapi;
 
-use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,9 +1,9 @@
 //! The OpenAPI 3.1 document: the handlers' annotations, plus what is true of every operation
 //! (security schemes, errors as `application/problem+json`), applied in one place.
 
+use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,13 +50,16 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         .flatten()
         {
             for (status, response) in operation.responses.responses.iter_mut() {
-                let RefOr::T(response) = response else { continue };
+                let RefOr::T(response) = response else {
+                    continue;
+                };
                 if (status.starts_with('4') || status.starts_with('5'))
-                    && let Some(content) = response.content.shift_remove("application/json") {
-                        response
-                            .content
-                            .insert("application/problem+json".to_string(), content);
-                    }
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response
+                        .content
+                        .insert("application/problem+json".to_string(), content);
+                }
             }
         }
     }

@@ -26,7 +26,9 @@ impl Portico {
             return Err(ServiceError::Invalid(errors));
         }
         match self.store.create_account(name, number, self.now()).await {
-            Err(crate::store::StoreError::Conflict(what)) => Err(ServiceError::Conflict(what.into())),
+            Err(crate::store::StoreError::Conflict(what)) => {
+                Err(ServiceError::Conflict(what.into()))
+            }
             other => Ok(other?),
         }
     }
@@ -41,7 +43,11 @@ impl Portico {
             return Err(ServiceError::NotFound("account"));
         }
         let secret = new_api_key();
-        let mut scopes = if scopes.is_empty() { Scope::standard() } else { scopes };
+        let mut scopes = if scopes.is_empty() {
+            Scope::standard()
+        } else {
+            scopes
+        };
         scopes.sort_by_key(|s| s.as_str());
         scopes.dedup();
         let key = ApiKey {

@@ -7,15 +7,17 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{to_json, ConnectionObject, CredentialsObject};
+use super::views::{ConnectionObject, CredentialsObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
 use crate::checks;
 use crate::crypto::DataKey;
+use crate::domain::FieldError;
 use crate::domain::connection::{CheckStatus, Connection, LastCheck, SealedSecrets};
 use crate::domain::connector::{ConnectorSpec, Direction, ValidatedConfig};
 use crate::domain::event::{EventType, NewEvent};
-use crate::domain::invitation::{check_text, is_email, EndUser, MAX_METADATA_BYTES, MAX_NAME_CHARS};
-use crate::domain::FieldError;
+use crate::domain::invitation::{
+    EndUser, MAX_METADATA_BYTES, MAX_NAME_CHARS, check_text, is_email,
+};
 use crate::secret::Secret;
 use crate::store::Page;
 
@@ -117,9 +119,10 @@ impl Portico {
     }
 
     fn data_key_of(&self, c: &Connection) -> ServiceResult<DataKey> {
-        Ok(self
-            .keyring
-            .unwrap(&c.data_key, &Connection::data_key_binding(c.account_id, c.id))?)
+        Ok(self.keyring.unwrap(
+            &c.data_key,
+            &Connection::data_key_binding(c.account_id, c.id),
+        )?)
     }
 
     /// The connection's whole config, secrets decrypted.
@@ -183,7 +186,12 @@ impl Portico {
             updated_at: now,
         };
         let object = ConnectionObject::from(&connection);
-        let event = NewEvent::new(account_id, EventType::ConnectionCreated, now, to_json(&object));
+        let event = NewEvent::new(
+            account_id,
+            EventType::ConnectionCreated,
+            now,
+            to_json(&object),
+        );
         self.store.insert_connection(&connection, &[event]).await?;
         Ok(object)
     }
@@ -200,7 +208,9 @@ impl Portico {
         account_id: Uuid,
         id: Uuid,
     ) -> ServiceResult<ConnectionObject> {
-        Ok(ConnectionObject::from(&self.connection(account_id, id).await?))
+        Ok(ConnectionObject::from(
+            &self.connection(account_id, id).await?,
+        ))
     }
 
     pub async fn list_connections(
@@ -269,7 +279,12 @@ impl Portico {
         let now = self.now();
         connection.updated_at = now;
         let object = ConnectionObject::from(&connection);
-        let event = NewEvent::new(account_id, EventType::ConnectionUpdated, now, to_json(&object));
+        let event = NewEvent::new(
+            account_id,
+            EventType::ConnectionUpdated,
+            now,
+            to_json(&object),
+        );
         if !self.store.update_connection(&connection, &[event]).await? {
             return Err(ServiceError::NotFound("connection"));
         }
@@ -285,7 +300,11 @@ impl Portico {
             now,
             to_json(&ConnectionObject::from(&connection)),
         );
-        if !self.store.delete_connection(account_id, id, &[event]).await? {
+        if !self
+            .store
+            .delete_connection(account_id, id, &[event])
+            .await?
+        {
             return Err(ServiceError::NotFound("connection"));
         }
         Ok(())

@@ -14,12 +14,16 @@ impl Portico {
     ) -> ServiceResult<Vec<Event>> {
         let events = self.store.list_events(account_id, after, limit).await?;
         if events.is_empty()
-            && let Some(after) = after {
-                // An unknown cursor would silently read as "no new events"; say so instead.
-                if !self.store.event_exists(account_id, after).await? {
-                    return Err(ServiceError::invalid("after", "is not an event of this account"));
-                }
+            && let Some(after) = after
+        {
+            // An unknown cursor would silently read as "no new events"; say so instead.
+            if !self.store.event_exists(account_id, after).await? {
+                return Err(ServiceError::invalid(
+                    "after",
+                    "is not an event of this account",
+                ));
             }
+        }
         Ok(events)
     }
 }

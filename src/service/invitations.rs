@@ -2,13 +2,11 @@
 
 use uuid::Uuid;
 
-use super::views::{to_json, InvitationObject};
+use super::views::{InvitationObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
 use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
-use crate::domain::invitation::{
-    Invitation, InvitationKind, Limits, NewInvitation, Target,
-};
+use crate::domain::invitation::{Invitation, InvitationKind, Limits, NewInvitation, Target};
 use crate::store::{IdempotentResponse, Inserted, InvitationFilter, Page};
 
 /// An `Idempotency-Key` header and the hash of the request body it came with.
@@ -57,9 +55,10 @@ impl Portico {
         idempotency: Option<Idempotency>,
     ) -> ServiceResult<CreatedInvitation> {
         if let Some(idem) = &idempotency
-            && let Some(earlier) = self.replay(account_id, idem).await? {
-                return Ok(earlier);
-            }
+            && let Some(earlier) = self.replay(account_id, idem).await?
+        {
+            return Ok(earlier);
+        }
         let now = self.now();
         let edited = match (request.kind, request.connection_id) {
             (InvitationKind::EditConnection, Some(id)) => {
@@ -183,7 +182,11 @@ impl Portico {
         account_id: Uuid,
         idem: &Idempotency,
     ) -> ServiceResult<Option<CreatedInvitation>> {
-        let Some(stored) = self.store.get_idempotent_response(account_id, &idem.key).await? else {
+        let Some(stored) = self
+            .store
+            .get_idempotent_response(account_id, &idem.key)
+            .await?
+        else {
             return Ok(None);
         };
         if stored.request_hash != idem.request_hash {

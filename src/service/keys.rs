@@ -41,7 +41,10 @@ impl Portico {
             }
         }
         loop {
-            let batch = self.store.idempotency_keys_not_under(&key_id, BATCH).await?;
+            let batch = self
+                .store
+                .idempotency_keys_not_under(&key_id, BATCH)
+                .await?;
             if batch.is_empty() {
                 break;
             }

@@ -101,14 +101,19 @@ pub trait Store: Send + Sync + 'static {
     async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKey>>;
     async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
 
-    async fn insert_connection(&self, connection: &Connection, events: &[NewEvent])
-    -> StoreResult<()>;
-    async fn get_connection(&self, account_id: Uuid, id: Uuid)
-    -> StoreResult<Option<Connection>>;
+    async fn insert_connection(
+        &self,
+        connection: &Connection,
+        events: &[NewEvent],
+    ) -> StoreResult<()>;
+    async fn get_connection(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Connection>>;
     async fn list_connections(&self, account_id: Uuid, page: Page) -> StoreResult<Vec<Connection>>;
     /// Replaces name, config, secrets, data key, end user, metadata and `updated_at`.
-    async fn update_connection(&self, connection: &Connection, events: &[NewEvent])
-    -> StoreResult<bool>;
+    async fn update_connection(
+        &self,
+        connection: &Connection,
+        events: &[NewEvent],
+    ) -> StoreResult<bool>;
     async fn record_check(
         &self,
         account_id: Uuid,
@@ -129,8 +134,12 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> StoreResult<Vec<(Uuid, Uuid, WrappedKey)>>;
     /// Swaps a connection's wrapped data key if it is still `old` (rotation runs online).
-    async fn replace_data_key(&self, id: Uuid, old: &WrappedKey, new: &WrappedKey)
-    -> StoreResult<bool>;
+    async fn replace_data_key(
+        &self,
+        id: Uuid,
+        old: &WrappedKey,
+        new: &WrappedKey,
+    ) -> StoreResult<bool>;
 
     /// Stored idempotent replies whose data key is not wrapped by `key_id`.
     async fn idempotency_keys_not_under(
@@ -204,5 +213,6 @@ pub(crate) fn to_millis(t: DateTime<Utc>) -> i64 {
 }
 
 pub(crate) fn from_millis(ms: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms}")))
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms}")))
 }

@@ -5,7 +5,6 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres};
 use std::time::Duration;
 
-
 pub struct PostgresStore {
     pool: PgPool,
 }

@@ -187,7 +187,13 @@ impl TestApp {
     }
 
     pub async fn delete(&self, path: &str) -> Reply {
-        Reply::read(self.request(Method::DELETE, path).send().await.expect("DELETE")).await
+        Reply::read(
+            self.request(Method::DELETE, path)
+                .send()
+                .await
+                .expect("DELETE"),
+        )
+        .await
     }
 
     /// Creates a sandbox invitation with extra fields merged in; asserts 201.
@@ -255,8 +261,7 @@ macro_rules! both {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::helpers::spawn($crate::helpers::Backend::Postgres).await)
-                    .await
+                super::$name($crate::helpers::spawn($crate::helpers::Backend::Postgres).await).await
             }
         }
     };

@@ -4,15 +4,17 @@ use chrono::Duration;
 use serde_json::json;
 
 use crate::both;
-use crate::helpers::{start_time, Reply, TestApp};
+use crate::helpers::{Reply, TestApp, start_time};
 
 async fn create_returns_the_token_and_url_once(app: TestApp) {
     let created = app.create_invitation(json!({})).await;
     let token = created["token"].as_str().unwrap();
     assert_eq!(token.len(), 43, "256 bits, base64url without padding");
-    assert!(token
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    assert!(
+        token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    );
     assert_eq!(created["url"], format!("{}/g/{token}", app.base));
     assert_eq!(created["status"], "active");
     assert_eq!(created["kind"], "create_connection");
@@ -22,11 +24,13 @@ async fn create_returns_the_token_and_url_once(app: TestApp) {
     assert_eq!(created["language"], "en");
     assert_eq!(
         created["expires_at"],
-        json!((start_time() + Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-            .as_str()
-            .map(|s| s.replace(".000Z", "Z"))
-            .map(serde_json::Value::from)
-            .unwrap()
+        json!(
+            (start_time() + Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        )
+        .as_str()
+        .map(|s| s.replace(".000Z", "Z"))
+        .map(serde_json::Value::from)
+        .unwrap()
     );
 
     let id = created["id"].as_str().unwrap();
@@ -64,7 +68,10 @@ async fn every_field_is_kept_and_returned(app: TestApp) {
     );
     assert_eq!(created["max_uses"], 3);
     assert_eq!(created["language"], "de");
-    assert_eq!(created["prefill"], json!({"host": "db.example.com", "port": 5433}));
+    assert_eq!(
+        created["prefill"],
+        json!({"host": "db.example.com", "port": 5433})
+    );
     assert_eq!(created["locked_fields"], json!(["host"]));
     assert_eq!(created["end_user"]["origin_id"], "cust_42");
     assert_eq!(created["redirect_url"], "https://app.example.com/done");
@@ -72,7 +79,10 @@ async fn every_field_is_kept_and_returned(app: TestApp) {
     assert_eq!(created["metadata"], json!({"plan": "gold", "seats": 3}));
     assert_eq!(created["created_connections"], json!([]));
     let read = app
-        .get(&format!("/v1/invitations/{}", created["id"].as_str().unwrap()))
+        .get(&format!(
+            "/v1/invitations/{}",
+            created["id"].as_str().unwrap()
+        ))
         .await;
     let mut expected = created.clone();
     expected.as_object_mut().unwrap().remove("token");
@@ -89,14 +99,19 @@ async fn null_means_never_and_unlimited(app: TestApp) {
     assert_eq!(created["max_uses"], json!(null));
     app.clock.advance(Duration::days(10_000));
     let read = app
-        .get(&format!("/v1/invitations/{}", created["id"].as_str().unwrap()))
+        .get(&format!(
+            "/v1/invitations/{}",
+            created["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(read.json["status"], "active");
 }
 both!(null_means_never_and_unlimited);
 
 async fn expiry_is_exact_at_the_boundary(app: TestApp) {
-    let created = app.create_invitation(json!({"expires_in_seconds": 60})).await;
+    let created = app
+        .create_invitation(json!({"expires_in_seconds": 60}))
+        .await;
     let path = format!("/v1/invitations/{}", created["id"].as_str().unwrap());
     app.clock.advance(Duration::milliseconds(59_999));
     assert_eq!(app.get(&path).await.json["status"], "active");
@@ -143,18 +158,26 @@ async fn invalid_requests_name_every_bad_field(app: TestApp) {
         "redirect_url",
         "metadata",
     ] {
-        assert!(fields.contains(&field.to_string()), "{field} missing in {fields:?}");
+        assert!(
+            fields.contains(&field.to_string()),
+            "{field} missing in {fields:?}"
+        );
     }
-    assert!(app.get("/v1/invitations").await.json["data"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        app.get("/v1/invitations").await.json["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 both!(invalid_requests_name_every_bad_field);
 
 async fn unknown_connector_and_unknown_field_are_422(app: TestApp) {
     let reply = app
-        .post("/v1/invitations", json!({"connector": "nope", "connection_name": "x"}))
+        .post(
+            "/v1/invitations",
+            json!({"connector": "nope", "connection_name": "x"}),
+        )
         .await;
     assert_eq!(reply.assert_problem(422), vec!["connector"]);
     let reply = app
@@ -200,8 +223,20 @@ both!(edit_connection_needs_a_connection_of_the_same_account);
 async fn another_accounts_invitation_is_404(app: TestApp) {
     let created = app.create_invitation(json!({})).await;
     let other = app.other_account_key().await;
-    let path = format!("{}/v1/invitations/{}", app.base, created["id"].as_str().unwrap());
-    let reply = Reply::read(app.client.get(&path).bearer_auth(&other).send().await.unwrap()).await;
+    let path = format!(
+        "{}/v1/invitations/{}",
+        app.base,
+        created["id"].as_str().unwrap()
+    );
+    let reply = Reply::read(
+        app.client
+            .get(&path)
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     reply.assert_problem(404);
     let reply = Reply::read(
         app.client
@@ -213,7 +248,9 @@ async fn another_accounts_invitation_is_404(app: TestApp) {
     )
     .await;
     reply.assert_problem(404);
-    app.get("/v1/invitations/not-a-uuid").await.assert_problem(404);
+    app.get("/v1/invitations/not-a-uuid")
+        .await
+        .assert_problem(404);
 }
 both!(another_accounts_invitation_is_404);
 
@@ -239,10 +276,15 @@ async fn list_filters_and_pages_without_gaps(app: TestApp) {
             .await;
     }
     let pg = app
-        .create_invitation(json!({"connector": "postgres", "direction": "source", "connection_name": "db"}))
+        .create_invitation(
+            json!({"connector": "postgres", "direction": "source", "connection_name": "db"}),
+        )
         .await;
-    app.post(&format!("/v1/invitations/{}/revoke", pg["id"].as_str().unwrap()), json!({}))
-        .await;
+    app.post(
+        &format!("/v1/invitations/{}/revoke", pg["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -273,8 +315,12 @@ async fn list_filters_and_pages_without_gaps(app: TestApp) {
     assert_eq!(by_connector.json["data"].as_array().unwrap().len(), 1);
     let by_kind = app.get("/v1/invitations?kind=edit_connection").await;
     assert_eq!(by_kind.json["data"], json!([]));
-    app.get("/v1/invitations?status=bogus").await.assert_problem(422);
-    app.get("/v1/invitations?limit=1000").await.assert_problem(422);
+    app.get("/v1/invitations?status=bogus")
+        .await
+        .assert_problem(422);
+    app.get("/v1/invitations?limit=1000")
+        .await
+        .assert_problem(422);
 }
 both!(list_filters_and_pages_without_gaps);
 
@@ -299,7 +345,13 @@ async fn idempotency_key_replays_the_first_response(app: TestApp) {
     )
     .await;
     other.assert_problem(422);
-    assert_eq!(app.get("/v1/invitations").await.json["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/v1/invitations").await.json["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 both!(idempotency_key_replays_the_first_response);
 
@@ -325,7 +377,13 @@ async fn twenty_concurrent_creates_with_one_key_make_one_invitation(app: TestApp
         ids.insert(reply.json["id"].as_str().unwrap().to_string());
     }
     assert_eq!(ids.len(), 1, "every reply names the same invitation");
-    assert_eq!(app.get("/v1/invitations").await.json["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/v1/invitations").await.json["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(app.event_types().await, vec!["invitation.created"]);
 }
 both!(twenty_concurrent_creates_with_one_key_make_one_invitation);

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::{List, PageQuery};
 use crate::domain::account::Scope;
 use crate::domain::connection::LastCheck;
+use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Owner};
-use crate::http::AppState;
 use crate::service::connections::{ConnectionPatch, NewConnection};
 use crate::service::views::{ConnectionObject, CredentialsObject};
 
@@ -62,7 +62,9 @@ async fn get_connection(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<axum::Json<ConnectionObject>, ApiError> {
     let account_id = owner.require(Scope::ConnectionsRead)?;
-    Ok(axum::Json(state.portico.get_connection(account_id, id).await?))
+    Ok(axum::Json(
+        state.portico.get_connection(account_id, id).await?,
+    ))
 }
 
 /// Changes name, end user, metadata or config values (given keys replace, `null` removes).
@@ -81,7 +83,10 @@ async fn update_connection(
 ) -> Result<axum::Json<ConnectionObject>, ApiError> {
     let account_id = owner.require(Scope::ConnectionsWrite)?;
     Ok(axum::Json(
-        state.portico.update_connection(account_id, id, patch).await?,
+        state
+            .portico
+            .update_connection(account_id, id, patch)
+            .await?,
     ))
 }
 
@@ -142,7 +147,11 @@ async fn read_credentials(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_connection, list_connections))
-        .routes(routes!(get_connection, update_connection, delete_connection))
+        .routes(routes!(
+            get_connection,
+            update_connection,
+            delete_connection
+        ))
         .routes(routes!(check_connection))
         .routes(routes!(read_credentials))
 }

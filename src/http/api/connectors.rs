@@ -5,9 +5,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::List;
 use crate::domain::connector::ConnectorSpec;
+use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, Owner};
-use crate::http::AppState;
 
 /// Every connector of the catalog, sorted by id.
 #[utoipa::path(get, path = "/v1/connectors", tag = "connectors",

@@ -5,12 +5,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{cursor, limit, List};
+use super::{List, cursor, limit};
 use crate::domain::account::Scope;
 use crate::domain::event::Event;
+use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiQuery, Owner};
-use crate::http::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EventQuery {
@@ -38,11 +38,7 @@ async fn list_events(
         .portico
         .list_events(account_id, after, limit(query.limit)?)
         .await?;
-    let next_cursor = data
-        .last()
-        .map(|e| e.id)
-        .or(after)
-        .map(|id| id.to_string());
+    let next_cursor = data.last().map(|e| e.id).or(after).map(|id| id.to_string());
     Ok(axum::Json(List { data, next_cursor }))
 }
 

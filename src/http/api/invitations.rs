@@ -9,13 +9,13 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{cursor, limit, List};
+use super::{List, cursor, limit};
+use crate::domain::FieldError;
 use crate::domain::account::Scope;
 use crate::domain::invitation::{InvitationKind, InvitationStatus, NewInvitation};
-use crate::domain::FieldError;
+use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Owner};
-use crate::http::AppState;
 use crate::service::invitations::Idempotency;
 use crate::service::views::InvitationObject;
 use crate::store::{InvitationFilter, Page};
@@ -52,7 +52,10 @@ async fn create_invitation(
         }
     };
     let request: NewInvitation = serde_json::from_value(body).map_err(|e| {
-        ApiError::Validation(vec![FieldError::new("body", e.to_string())])
+        ApiError::Validation(vec![FieldError::new(
+            "body",
+            crate::http::error::without_values(&e.to_string()),
+        )])
     })?;
     let created = state
         .portico
@@ -79,7 +82,9 @@ async fn get_invitation(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<axum::Json<InvitationObject>, ApiError> {
     let account_id = owner.require(Scope::InvitationsRead)?;
-    Ok(axum::Json(state.portico.get_invitation(account_id, id).await?))
+    Ok(axum::Json(
+        state.portico.get_invitation(account_id, id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -64,8 +64,9 @@ pub fn limit(limit: Option<i64>) -> Result<i64, ApiError> {
 pub fn cursor(field: &str, raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
     raw.filter(|s| !s.is_empty())
         .map(|s| {
-            Uuid::parse_str(s)
-                .map_err(|_| ApiError::Validation(vec![FieldError::new(field, "is not a valid cursor")]))
+            Uuid::parse_str(s).map_err(|_| {
+                ApiError::Validation(vec![FieldError::new(field, "is not a valid cursor")])
+            })
         })
         .transpose()
 }
