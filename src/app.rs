@@ -44,7 +44,11 @@ pub async fn open(
             public_url,
             max_invitation_lifetime: settings.max_invitation_lifetime(),
             check_timeout: settings.check_timeout(),
+            mail_from: settings.smtp_from.clone(),
+            guest_rate_per_ip: settings.guest_rate_per_ip.max(1),
+            guest_rate_per_invitation: settings.guest_rate_per_invitation.max(1),
         }),
+        mail_wakeup: Arc::new(tokio::sync::Notify::new()),
     })
 }
 
@@ -58,8 +62,18 @@ pub async fn bind(settings: &Settings) -> anyhow::Result<(TcpListener, SocketAdd
 }
 
 pub fn state(portico: Portico) -> AppState {
+    let limits = http::pages::GuestLimits::new(
+        portico.settings.guest_rate_per_ip,
+        portico.settings.guest_rate_per_invitation,
+    );
     AppState {
         portico,
         metrics: http::prometheus_handle(),
+        guest_limits: Arc::new(limits),
     }
+}
+
+/// Starts the background workers of `serve`: the mail worker.
+pub fn start_workers(portico: &Portico, settings: &Settings) {
+    crate::delivery::mail::spawn(portico.clone(), settings.mailbox_dir());
 }

@@ -318,6 +318,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             secret.expose(),
         );
     }
+    app::start_workers(&portico, settings);
     println!("Portico listening on http://{addr} (public URL {public_url})");
     tracing::info!(%addr, "listening");
     crate::http::serve(listener, app::state(portico), shutdown_signal()).await?;

@@ -21,6 +21,9 @@ pub struct Settings {
     pub connectors_dir: String,
     pub log: String,
     pub log_format: String,
+    pub smtp_from: String,
+    pub guest_rate_per_ip: u32,
+    pub guest_rate_per_invitation: u32,
 }
 
 /// Debug output without the database password.
@@ -43,6 +46,9 @@ impl std::fmt::Debug for Settings {
             .field("connectors_dir", &self.connectors_dir)
             .field("log", &self.log)
             .field("log_format", &self.log_format)
+            .field("smtp_from", &self.smtp_from)
+            .field("guest_rate_per_ip", &self.guest_rate_per_ip)
+            .field("guest_rate_per_invitation", &self.guest_rate_per_invitation)
             .finish()
     }
 }
@@ -95,6 +101,10 @@ impl Settings {
         } else {
             self.database_url.clone()
         }
+    }
+
+    pub fn mailbox_dir(&self) -> PathBuf {
+        self.data_dir.join("mailbox")
     }
 
     pub fn master_key_path(&self) -> PathBuf {

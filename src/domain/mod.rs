@@ -4,6 +4,7 @@ pub mod account;
 pub mod connection;
 pub mod connector;
 pub mod event;
+pub mod guest;
 pub mod invitation;
 
 use serde::Serialize;

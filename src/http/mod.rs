@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 mod metrics;
 mod openapi;
+pub mod pages;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -25,6 +26,7 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub portico: Portico,
     pub metrics: Arc<metrics_exporter_prometheus::PrometheusHandle>,
+    pub guest_limits: Arc<pages::GuestLimits>,
 }
 
 fn api() -> OpenApiRouter<AppState> {
@@ -45,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     let (router, openapi) = api().split_for_parts();
     let openapi = Arc::new(openapi::finish(openapi));
     router
+        .merge(pages::router(state.clone()))
         .route(
             "/openapi.json",
             axum::routing::get(move || {

@@ -3,16 +3,33 @@
 use super::invitations::Idempotency;
 use super::{Portico, ServiceResult};
 use crate::domain::connection::Connection;
+use crate::store::KeyHolder;
 
 /// What a rotation did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Rotation {
     pub key_id: String,
     pub rewrapped_connections: u64,
     pub rewrapped_idempotent_replies: u64,
+    pub rewrapped_emails: u64,
 }
 
 const BATCH: i64 = 200;
+
+impl KeyHolder {
+    /// The associated data the holder's data key was wrapped with.
+    pub fn binding(&self) -> Vec<u8> {
+        match self {
+            KeyHolder::Connection { account_id, id } => {
+                Connection::data_key_binding(*account_id, *id)
+            }
+            KeyHolder::IdempotentReply { account_id, key } => {
+                Idempotency::binding_for(*account_id, key)
+            }
+            KeyHolder::OutboxEmail { id } => super::mail::binding(*id),
+        }
+    }
+}
 
 impl Portico {
     /// Adds a master key and re-wraps every data key under it. Servers keep running: they read
@@ -23,40 +40,23 @@ impl Portico {
         let key_id = self.keyring.rotate()?;
         let mut rotation = Rotation {
             key_id: key_id.clone(),
-            rewrapped_connections: 0,
-            rewrapped_idempotent_replies: 0,
+            ..Rotation::default()
         };
         loop {
             let batch = self.store.data_keys_not_under(&key_id, BATCH).await?;
             if batch.is_empty() {
                 break;
             }
-            for (account_id, id, old) in batch {
-                let new = self
-                    .keyring
-                    .rewrap(&old, &Connection::data_key_binding(account_id, id))?;
-                if self.store.replace_data_key(id, &old, &new).await? {
-                    rotation.rewrapped_connections += 1;
-                }
-            }
-        }
-        loop {
-            let batch = self
-                .store
-                .idempotency_keys_not_under(&key_id, BATCH)
-                .await?;
-            if batch.is_empty() {
-                break;
-            }
-            for (account_id, key, old) in batch {
-                let binding = Idempotency::binding_for(account_id, &key);
-                let new = self.keyring.rewrap(&old, &binding)?;
-                if self
-                    .store
-                    .replace_idempotency_data_key(account_id, &key, &old, &new)
-                    .await?
-                {
-                    rotation.rewrapped_idempotent_replies += 1;
+            for (holder, old) in batch {
+                let new = self.keyring.rewrap(&old, &holder.binding())?;
+                if self.store.replace_data_key(&holder, &old, &new).await? {
+                    *match holder {
+                        KeyHolder::Connection { .. } => &mut rotation.rewrapped_connections,
+                        KeyHolder::IdempotentReply { .. } => {
+                            &mut rotation.rewrapped_idempotent_replies
+                        }
+                        KeyHolder::OutboxEmail { .. } => &mut rotation.rewrapped_emails,
+                    } += 1;
                 }
             }
         }

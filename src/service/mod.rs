@@ -4,8 +4,10 @@
 pub mod accounts;
 pub mod connections;
 pub mod events;
+pub mod guest;
 pub mod invitations;
 pub mod keys;
+pub mod mail;
 pub mod views;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -26,6 +28,11 @@ pub struct ServiceSettings {
     pub public_url: String,
     pub max_invitation_lifetime: Option<Duration>,
     pub check_timeout: Duration,
+    /// The sender of guest emails, e.g. `Portico <portico@example.com>`.
+    pub mail_from: String,
+    /// Guest page requests allowed per minute from one IP address, and for one invitation.
+    pub guest_rate_per_ip: u32,
+    pub guest_rate_per_invitation: u32,
 }
 
 /// Everything a use case may touch; cheap to clone.
@@ -36,6 +43,8 @@ pub struct Portico {
     pub catalog: Arc<Catalog>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServiceSettings>,
+    /// Notified when an email is queued, so the mail worker sends it at once.
+    pub mail_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl Portico {

@@ -14,6 +14,7 @@ use crate::crypto::WrappedKey;
 use crate::domain::account::{Account, ApiKey};
 use crate::domain::connection::{Connection, LastCheck};
 use crate::domain::event::{Event, NewEvent};
+use crate::domain::guest::{EmailCode, GuestSession};
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
 
 pub use postgres::PostgresStore;
@@ -67,6 +68,35 @@ pub struct CreatedConnection {
     pub name: String,
     pub connector: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// A row that holds a wrapped data key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyHolder {
+    Connection { account_id: Uuid, id: Uuid },
+    IdempotentReply { account_id: Uuid, key: String },
+    OutboxEmail { id: Uuid },
+}
+
+/// What a guest's submission writes.
+#[derive(Debug, Clone, Copy)]
+pub enum ConnectionWrite<'a> {
+    Create(&'a Connection),
+    /// Replaces config, secrets and data key of an existing connection; keeps its id.
+    Update(&'a Connection),
+}
+
+/// A queued email: the message (RFC 5322 text) sealed with its own data key.
+#[derive(Debug, Clone)]
+pub struct OutboxEmail {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub recipient: String,
+    pub data_key: WrappedKey,
+    pub sealed_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 /// Whether an insert guarded by an idempotency key went in.
@@ -127,34 +157,6 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
         events: &[NewEvent],
     ) -> StoreResult<bool>;
-    /// Connections whose data key is not wrapped by `key_id`: (account, connection, wrapped key).
-    async fn data_keys_not_under(
-        &self,
-        key_id: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<(Uuid, Uuid, WrappedKey)>>;
-    /// Swaps a connection's wrapped data key if it is still `old` (rotation runs online).
-    async fn replace_data_key(
-        &self,
-        id: Uuid,
-        old: &WrappedKey,
-        new: &WrappedKey,
-    ) -> StoreResult<bool>;
-
-    /// Stored idempotent replies whose data key is not wrapped by `key_id`.
-    async fn idempotency_keys_not_under(
-        &self,
-        key_id: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<(Uuid, String, WrappedKey)>>;
-    async fn replace_idempotency_data_key(
-        &self,
-        account_id: Uuid,
-        key: &str,
-        old: &WrappedKey,
-        new: &WrappedKey,
-    ) -> StoreResult<bool>;
-
     async fn insert_invitation(
         &self,
         invitation: &Invitation,
@@ -187,6 +189,78 @@ pub trait Store: Send + Sync + 'static {
         &self,
         invitation_ids: &[Uuid],
     ) -> StoreResult<Vec<CreatedConnection>>;
+
+    /// Data keys (of connections, idempotent replies and pending emails) not wrapped by
+    /// `key_id`, at most `limit` of each kind.
+    async fn data_keys_not_under(
+        &self,
+        key_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(KeyHolder, WrappedKey)>>;
+    /// Swaps a wrapped data key if it is still `old` (rotation runs online).
+    async fn replace_data_key(
+        &self,
+        holder: &KeyHolder,
+        old: &WrappedKey,
+        new: &WrappedKey,
+    ) -> StoreResult<bool>;
+
+    async fn find_invitation_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<Invitation>>;
+    /// Starts a guest session; the first session of an invitation also marks it opened and
+    /// writes `opened` (an `invitation.opened` event).
+    async fn create_guest_session(
+        &self,
+        session: &GuestSession,
+        opened: &NewEvent,
+    ) -> StoreResult<()>;
+    /// The session and its invitation.
+    async fn get_guest_session(
+        &self,
+        id_hash: &[u8],
+    ) -> StoreResult<Option<(GuestSession, Invitation)>>;
+    async fn set_session_language(&self, id_hash: &[u8], language: &str) -> StoreResult<()>;
+    /// Replaces the session's email code and remembers the address; `email` (the message
+    /// carrying the code) is queued in the same transaction when the address is allowed.
+    async fn save_email_code(
+        &self,
+        session_hash: &[u8],
+        pending_email: &str,
+        code: Option<&EmailCode>,
+        email: Option<&OutboxEmail>,
+    ) -> StoreResult<()>;
+    async fn get_email_code(&self, session_hash: &[u8]) -> StoreResult<Option<EmailCode>>;
+    async fn count_code_attempt(&self, session_hash: &[u8]) -> StoreResult<()>;
+    /// Marks the address proven, drops the code, writes `invitation.email_verified`.
+    async fn verify_session_email(
+        &self,
+        session_hash: &[u8],
+        email: &str,
+        event: &NewEvent,
+    ) -> StoreResult<()>;
+    /// Uses the invitation once and writes the connection, atomically: the conditional
+    /// increment and the write commit together or not at all. `None` when the invitation could
+    /// not be used (revoked, expired or every use taken). `fulfilled` is written only when this
+    /// use takes the last one.
+    async fn use_invitation(
+        &self,
+        invitation_id: Uuid,
+        now: DateTime<Utc>,
+        write: ConnectionWrite<'_>,
+        events: &[NewEvent],
+        fulfilled: &NewEvent,
+    ) -> StoreResult<Option<i64>>;
+
+    async fn enqueue_email(&self, email: &OutboxEmail) -> StoreResult<()>;
+    /// Unsent emails due by `now`, oldest first.
+    async fn due_emails(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxEmail>>;
+    /// Marks sent and drops the sealed message.
+    async fn mark_email_sent(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn mark_email_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
     async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool>;

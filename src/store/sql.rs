@@ -11,9 +11,10 @@ macro_rules! sql_store {
         use crate::domain::event::{Event, NewEvent};
         use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
         use crate::store::{
-            from_millis, to_millis, CreatedConnection, IdempotentResponse, Inserted,
-            InvitationFilter, Page, StoreError, StoreResult,
+            from_millis, to_millis, ConnectionWrite, CreatedConnection, IdempotentResponse,
+            Inserted, InvitationFilter, KeyHolder, OutboxEmail, Page, StoreError, StoreResult,
         };
+        use crate::domain::guest::{EmailCode, GuestSession};
         use chrono::{DateTime, Utc};
         use serde_json::{Map, Value};
         use sqlx::types::Json;
@@ -128,6 +129,105 @@ macro_rules! sql_store {
                 .execute(&mut **tx)
                 .await?;
             }
+            Ok(())
+        }
+
+        async fn insert_connection_row(tx: &mut Tx<'_>, c: &Connection) -> StoreResult<()> {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            )))
+            .bind(c.id)
+            .bind(c.account_id)
+            .bind(&c.connector)
+            .bind(c.direction.as_str())
+            .bind(&c.name)
+            .bind(Json(&c.config))
+            .bind(Json(&c.secrets))
+            .bind(&c.data_key.bytes)
+            .bind(&c.data_key.key_id)
+            .bind(Json(&c.end_user))
+            .bind(Json(&c.metadata))
+            .bind(c.invitation_id)
+            .bind(c.last_check.as_ref().map(Json))
+            .bind(to_millis(c.created_at))
+            .bind(to_millis(c.updated_at))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        /// Replaces what an edit may change; `false` when there is no such connection.
+        async fn update_connection_row(tx: &mut Tx<'_>, c: &Connection) -> StoreResult<bool> {
+            let done = sqlx::query(
+                "UPDATE connections SET name = $3, config = $4, secrets = $5, data_key = $6, \
+                 data_key_id = $7, end_user = $8, metadata = $9, updated_at = $10 \
+                 WHERE account_id = $1 AND id = $2",
+            )
+            .bind(c.account_id)
+            .bind(c.id)
+            .bind(&c.name)
+            .bind(Json(&c.config))
+            .bind(Json(&c.secrets))
+            .bind(&c.data_key.bytes)
+            .bind(&c.data_key.key_id)
+            .bind(Json(&c.end_user))
+            .bind(Json(&c.metadata))
+            .bind(to_millis(c.updated_at))
+            .execute(&mut **tx)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        fn wrapped_key(row: &DbRow) -> StoreResult<WrappedKey> {
+            Ok(WrappedKey {
+                key_id: row.try_get("data_key_id")?,
+                bytes: row.try_get("data_key")?,
+            })
+        }
+
+        fn guest_session_row(row: &DbRow) -> StoreResult<GuestSession> {
+            Ok(GuestSession {
+                id_hash: row.try_get("id_hash")?,
+                invitation_id: row.try_get("invitation_id")?,
+                language: row.try_get("language")?,
+                verified_email: row.try_get("verified_email")?,
+                pending_email: row.try_get("pending_email")?,
+                created_at: from_millis(row.try_get("created_at")?)?,
+                expires_at: from_millis(row.try_get("expires_at")?)?,
+            })
+        }
+
+        fn outbox_row(row: &DbRow) -> StoreResult<OutboxEmail> {
+            Ok(OutboxEmail {
+                id: row.try_get("id")?,
+                account_id: row.try_get("account_id")?,
+                recipient: row.try_get("recipient")?,
+                data_key: wrapped_key(row)?,
+                sealed_message: row.try_get("message")?,
+                created_at: from_millis(row.try_get("created_at")?)?,
+                attempts: row.try_get("attempts")?,
+                next_attempt_at: from_millis(row.try_get("next_attempt_at")?)?,
+            })
+        }
+
+        async fn insert_outbox_row(tx: &mut Tx<'_>, e: &OutboxEmail) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO outbox_emails (id, account_id, recipient, data_key, data_key_id, \
+                 message, created_at, attempts, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(e.id)
+            .bind(e.account_id)
+            .bind(&e.recipient)
+            .bind(&e.data_key.bytes)
+            .bind(&e.data_key.key_id)
+            .bind(&e.sealed_message)
+            .bind(to_millis(e.created_at))
+            .bind(e.attempts)
+            .bind(to_millis(e.next_attempt_at))
+            .execute(&mut **tx)
+            .await?;
             Ok(())
         }
 
@@ -265,27 +365,7 @@ macro_rules! sql_store {
                 events: &[NewEvent],
             ) -> StoreResult<()> {
                 let mut tx = self.writer().begin().await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-                )))
-                .bind(c.id)
-                .bind(c.account_id)
-                .bind(&c.connector)
-                .bind(c.direction.as_str())
-                .bind(&c.name)
-                .bind(Json(&c.config))
-                .bind(Json(&c.secrets))
-                .bind(&c.data_key.bytes)
-                .bind(&c.data_key.key_id)
-                .bind(Json(&c.end_user))
-                .bind(Json(&c.metadata))
-                .bind(c.invitation_id)
-                .bind(c.last_check.as_ref().map(Json))
-                .bind(to_millis(c.created_at))
-                .bind(to_millis(c.updated_at))
-                .execute(&mut *tx)
-                .await?;
+                insert_connection_row(&mut tx, c).await?;
                 insert_events(&mut tx, events).await?;
                 tx.commit().await?;
                 Ok(())
@@ -333,24 +413,7 @@ macro_rules! sql_store {
                 events: &[NewEvent],
             ) -> StoreResult<bool> {
                 let mut tx = self.writer().begin().await?;
-                let done = sqlx::query(
-                    "UPDATE connections SET name = $3, config = $4, secrets = $5, data_key = $6, \
-                     data_key_id = $7, end_user = $8, metadata = $9, updated_at = $10 \
-                     WHERE account_id = $1 AND id = $2",
-                )
-                .bind(c.account_id)
-                .bind(c.id)
-                .bind(&c.name)
-                .bind(Json(&c.config))
-                .bind(Json(&c.secrets))
-                .bind(&c.data_key.bytes)
-                .bind(&c.data_key.key_id)
-                .bind(Json(&c.end_user))
-                .bind(Json(&c.metadata))
-                .bind(to_millis(c.updated_at))
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
+                if !update_connection_row(&mut tx, c).await? {
                     return Ok(false);
                 }
                 insert_events(&mut tx, events).await?;
@@ -400,102 +463,6 @@ macro_rules! sql_store {
                 insert_events(&mut tx, events).await?;
                 tx.commit().await?;
                 Ok(true)
-            }
-
-            async fn data_keys_not_under(
-                &self,
-                key_id: &str,
-                limit: i64,
-            ) -> StoreResult<Vec<(Uuid, Uuid, WrappedKey)>> {
-                let rows = sqlx::query(
-                    "SELECT account_id, id, data_key, data_key_id FROM connections \
-                     WHERE data_key_id <> $1 ORDER BY id LIMIT $2",
-                )
-                .bind(key_id)
-                .bind(limit)
-                .fetch_all(self.reader())
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok((
-                            row.try_get("account_id")?,
-                            row.try_get("id")?,
-                            WrappedKey {
-                                key_id: row.try_get("data_key_id")?,
-                                bytes: row.try_get("data_key")?,
-                            },
-                        ))
-                    })
-                    .collect()
-            }
-
-            async fn replace_data_key(
-                &self,
-                id: Uuid,
-                old: &WrappedKey,
-                new: &WrappedKey,
-            ) -> StoreResult<bool> {
-                let done = sqlx::query(
-                    "UPDATE connections SET data_key = $2, data_key_id = $3 \
-                     WHERE id = $1 AND data_key = $4 AND data_key_id = $5",
-                )
-                .bind(id)
-                .bind(&new.bytes)
-                .bind(&new.key_id)
-                .bind(&old.bytes)
-                .bind(&old.key_id)
-                .execute(self.writer())
-                .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn idempotency_keys_not_under(
-                &self,
-                key_id: &str,
-                limit: i64,
-            ) -> StoreResult<Vec<(Uuid, String, WrappedKey)>> {
-                let rows = sqlx::query(
-                    "SELECT account_id, key, data_key, data_key_id FROM idempotency_keys \
-                     WHERE data_key_id <> $1 ORDER BY account_id, key LIMIT $2",
-                )
-                .bind(key_id)
-                .bind(limit)
-                .fetch_all(self.reader())
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok((
-                            row.try_get("account_id")?,
-                            row.try_get("key")?,
-                            WrappedKey {
-                                key_id: row.try_get("data_key_id")?,
-                                bytes: row.try_get("data_key")?,
-                            },
-                        ))
-                    })
-                    .collect()
-            }
-
-            async fn replace_idempotency_data_key(
-                &self,
-                account_id: Uuid,
-                key: &str,
-                old: &WrappedKey,
-                new: &WrappedKey,
-            ) -> StoreResult<bool> {
-                let done = sqlx::query(
-                    "UPDATE idempotency_keys SET data_key = $3, data_key_id = $4 \
-                     WHERE account_id = $1 AND key = $2 AND data_key = $5 AND data_key_id = $6",
-                )
-                .bind(account_id)
-                .bind(key)
-                .bind(&new.bytes)
-                .bind(&new.key_id)
-                .bind(&old.bytes)
-                .bind(&old.key_id)
-                .execute(self.writer())
-                .await?;
-                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_invitation(
@@ -717,6 +684,369 @@ macro_rules! sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn data_keys_not_under(
+                &self,
+                key_id: &str,
+                limit: i64,
+            ) -> StoreResult<Vec<(KeyHolder, WrappedKey)>> {
+                let mut found = Vec::new();
+                for row in sqlx::query(
+                    "SELECT account_id, id, data_key, data_key_id FROM connections \
+                     WHERE data_key_id <> $1 ORDER BY id LIMIT $2",
+                )
+                .bind(key_id)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?
+                {
+                    let holder = KeyHolder::Connection {
+                        account_id: row.try_get("account_id")?,
+                        id: row.try_get("id")?,
+                    };
+                    found.push((holder, wrapped_key(&row)?));
+                }
+                for row in sqlx::query(
+                    "SELECT account_id, key, data_key, data_key_id FROM idempotency_keys \
+                     WHERE data_key_id <> $1 ORDER BY account_id, key LIMIT $2",
+                )
+                .bind(key_id)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?
+                {
+                    let holder = KeyHolder::IdempotentReply {
+                        account_id: row.try_get("account_id")?,
+                        key: row.try_get("key")?,
+                    };
+                    found.push((holder, wrapped_key(&row)?));
+                }
+                for row in sqlx::query(
+                    "SELECT id, data_key, data_key_id FROM outbox_emails \
+                     WHERE data_key_id <> $1 ORDER BY id LIMIT $2",
+                )
+                .bind(key_id)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?
+                {
+                    let holder = KeyHolder::OutboxEmail {
+                        id: row.try_get("id")?,
+                    };
+                    found.push((holder, wrapped_key(&row)?));
+                }
+                Ok(found)
+            }
+
+            async fn replace_data_key(
+                &self,
+                holder: &KeyHolder,
+                old: &WrappedKey,
+                new: &WrappedKey,
+            ) -> StoreResult<bool> {
+                // $1 and $2 the new key, $3 and $4 the old one, then the row's key columns.
+                let swap = |sql: &'static str| {
+                    sqlx::query(sql)
+                        .bind(&new.bytes)
+                        .bind(&new.key_id)
+                        .bind(&old.bytes)
+                        .bind(&old.key_id)
+                };
+                let q = match holder {
+                    KeyHolder::Connection { id, .. } => swap(
+                        "UPDATE connections SET data_key = $1, data_key_id = $2 \
+                         WHERE data_key = $3 AND data_key_id = $4 AND id = $5",
+                    )
+                    .bind(*id),
+                    KeyHolder::OutboxEmail { id } => swap(
+                        "UPDATE outbox_emails SET data_key = $1, data_key_id = $2 \
+                         WHERE data_key = $3 AND data_key_id = $4 AND id = $5",
+                    )
+                    .bind(*id),
+                    KeyHolder::IdempotentReply { account_id, key } => swap(
+                        "UPDATE idempotency_keys SET data_key = $1, data_key_id = $2 \
+                         WHERE data_key = $3 AND data_key_id = $4 AND account_id = $5 \
+                         AND key = $6",
+                    )
+                    .bind(*account_id)
+                    .bind(key.as_str()),
+                };
+                Ok(q.execute(self.writer()).await?.rows_affected() == 1)
+            }
+
+            async fn find_invitation_by_token(
+                &self,
+                token_hash: &[u8],
+            ) -> StoreResult<Option<Invitation>> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1"
+                )))
+                .bind(token_hash)
+                .fetch_optional(self.reader())
+                .await?
+                .as_ref()
+                .map(invitation_row)
+                .transpose()
+            }
+
+            async fn create_guest_session(
+                &self,
+                session: &GuestSession,
+                opened: &NewEvent,
+            ) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                sqlx::query(
+                    "INSERT INTO guest_sessions (id_hash, invitation_id, language, \
+                     verified_email, pending_email, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&session.id_hash)
+                .bind(session.invitation_id)
+                .bind(&session.language)
+                .bind(&session.verified_email)
+                .bind(&session.pending_email)
+                .bind(to_millis(session.created_at))
+                .bind(to_millis(session.expires_at))
+                .execute(&mut *tx)
+                .await?;
+                let first = sqlx::query(
+                    "UPDATE invitations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL",
+                )
+                .bind(session.invitation_id)
+                .bind(to_millis(session.created_at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if first {
+                    insert_events(&mut tx, std::slice::from_ref(opened)).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_guest_session(
+                &self,
+                id_hash: &[u8],
+            ) -> StoreResult<Option<(GuestSession, Invitation)>> {
+                let row = sqlx::query(
+                    "SELECT id_hash, invitation_id, language, verified_email, pending_email, \
+                     created_at, expires_at FROM guest_sessions WHERE id_hash = $1",
+                )
+                .bind(id_hash)
+                .fetch_optional(self.writer())
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let session = guest_session_row(&row)?;
+                let invitation = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE id = $1"
+                )))
+                .bind(session.invitation_id)
+                .fetch_one(self.writer())
+                .await?;
+                Ok(Some((session, invitation_row(&invitation)?)))
+            }
+
+            async fn set_session_language(
+                &self,
+                id_hash: &[u8],
+                language: &str,
+            ) -> StoreResult<()> {
+                sqlx::query("UPDATE guest_sessions SET language = $2 WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .bind(language)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
+            }
+
+            async fn save_email_code(
+                &self,
+                session_hash: &[u8],
+                pending_email: &str,
+                code: Option<&EmailCode>,
+                email: Option<&OutboxEmail>,
+            ) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                sqlx::query("UPDATE guest_sessions SET pending_email = $2 WHERE id_hash = $1")
+                    .bind(session_hash)
+                    .bind(pending_email)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM email_codes WHERE session_hash = $1")
+                    .bind(session_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(code) = code {
+                    sqlx::query(
+                        "INSERT INTO email_codes (session_hash, invitation_id, email, code_hash, \
+                         attempts, created_at, expires_at) SELECT $1, invitation_id, $2, $3, \
+                         $4, $5, $6 FROM guest_sessions WHERE id_hash = $1",
+                    )
+                    .bind(session_hash)
+                    .bind(&code.email)
+                    .bind(&code.code_hash)
+                    .bind(code.attempts)
+                    .bind(to_millis(code.created_at))
+                    .bind(to_millis(code.expires_at))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(email) = email {
+                    insert_outbox_row(&mut tx, email).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_email_code(&self, session_hash: &[u8]) -> StoreResult<Option<EmailCode>> {
+                let row = sqlx::query(
+                    "SELECT email, code_hash, attempts, created_at, expires_at FROM email_codes \
+                     WHERE session_hash = $1",
+                )
+                .bind(session_hash)
+                .fetch_optional(self.writer())
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(EmailCode {
+                    email: row.try_get("email")?,
+                    code_hash: row.try_get("code_hash")?,
+                    attempts: row.try_get("attempts")?,
+                    created_at: from_millis(row.try_get("created_at")?)?,
+                    expires_at: from_millis(row.try_get("expires_at")?)?,
+                }))
+            }
+
+            async fn count_code_attempt(&self, session_hash: &[u8]) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE email_codes SET attempts = attempts + 1 WHERE session_hash = $1",
+                )
+                .bind(session_hash)
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
+            async fn verify_session_email(
+                &self,
+                session_hash: &[u8],
+                email: &str,
+                event: &NewEvent,
+            ) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                sqlx::query(
+                    "UPDATE guest_sessions SET verified_email = $2, pending_email = NULL \
+                     WHERE id_hash = $1",
+                )
+                .bind(session_hash)
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM email_codes WHERE session_hash = $1")
+                    .bind(session_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_events(&mut tx, std::slice::from_ref(event)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn use_invitation(
+                &self,
+                invitation_id: Uuid,
+                now: DateTime<Utc>,
+                write: ConnectionWrite<'_>,
+                events: &[NewEvent],
+                fulfilled: &NewEvent,
+            ) -> StoreResult<Option<i64>> {
+                let mut tx = self.writer().begin().await?;
+                // The conditional increment: on PostgreSQL a concurrent use waits on the row
+                // lock and then re-checks the condition against the committed count.
+                let used = sqlx::query(
+                    "UPDATE invitations SET use_count = use_count + 1 \
+                     WHERE id = $1 AND revoked_at IS NULL \
+                     AND (max_uses IS NULL OR use_count < max_uses) \
+                     AND (expires_at IS NULL OR expires_at > $2) \
+                     RETURNING use_count, max_uses",
+                )
+                .bind(invitation_id)
+                .bind(to_millis(now))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(used) = used else { return Ok(None) };
+                let use_count: i64 = used.try_get("use_count")?;
+                let max_uses: Option<i64> = used.try_get("max_uses")?;
+                match write {
+                    ConnectionWrite::Create(c) => insert_connection_row(&mut tx, c).await?,
+                    ConnectionWrite::Update(c) => {
+                        if !update_connection_row(&mut tx, c).await? {
+                            return Ok(None);
+                        }
+                    }
+                }
+                insert_events(&mut tx, events).await?;
+                if max_uses == Some(use_count) {
+                    insert_events(&mut tx, std::slice::from_ref(fulfilled)).await?;
+                }
+                tx.commit().await?;
+                Ok(Some(use_count))
+            }
+
+            async fn enqueue_email(&self, email: &OutboxEmail) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                insert_outbox_row(&mut tx, email).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn due_emails(
+                &self,
+                now: DateTime<Utc>,
+                limit: i64,
+            ) -> StoreResult<Vec<OutboxEmail>> {
+                sqlx::query(
+                    "SELECT id, account_id, recipient, data_key, data_key_id, message, \
+                     created_at, attempts, next_attempt_at FROM outbox_emails \
+                     WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+                )
+                .bind(to_millis(now))
+                .bind(limit)
+                .fetch_all(self.writer())
+                .await?
+                .iter()
+                .map(outbox_row)
+                .collect()
+            }
+
+            async fn mark_email_sent(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox_emails SET sent_at = $2, message = NULL, \
+                     attempts = attempts + 1 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(to_millis(now))
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_email_failed(
+                &self,
+                id: Uuid,
+                error: &str,
+                next_attempt_at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2, \
+                     next_attempt_at = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(error)
+                .bind(to_millis(next_attempt_at))
+                .execute(self.writer())
+                .await?;
+                Ok(())
             }
 
             async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {

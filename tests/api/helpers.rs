@@ -63,10 +63,19 @@ pub struct TestApp {
 }
 
 pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+/// Like `spawn`, with settings adjusted first (rate limits, lifetimes, ...).
+pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults_in(data_dir.path());
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.check_timeout = 3;
+    // Tests send many guest requests from one address; the limit test sets its own.
+    settings.guest_rate_per_ip = 1_000_000;
+    settings.guest_rate_per_invitation = 1_000_000;
+    adjust(&mut settings);
     if backend == Backend::Postgres {
         settings.database_url = fresh_pg_database().await;
     }
@@ -83,6 +92,7 @@ pub async fn spawn(backend: Backend) -> TestApp {
         .create_api_key(account.id, Scope::ALL.to_vec())
         .await
         .expect("key");
+    portico::app::start_workers(&portico, &settings);
     let (tx, rx) = oneshot::channel::<()>();
     let state = portico::app::state(portico.clone());
     tokio::spawn(async move {
@@ -154,6 +164,49 @@ impl Reply {
 }
 
 impl TestApp {
+    /// The mailbox the mail worker writes `.eml` files to.
+    pub fn mailbox(&self) -> std::path::PathBuf {
+        self.data_dir.path().join("mailbox")
+    }
+
+    /// The messages in the mailbox to `recipient` (case-insensitive), oldest first, decoded
+    /// from quoted-printable; waits (bounded, polling) until there are at least `count`.
+    pub async fn emails_to(&self, recipient: &str, count: usize) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mut found = Vec::new();
+            if let Ok(entries) = std::fs::read_dir(self.mailbox()) {
+                let mut paths: Vec<_> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect();
+                paths.sort();
+                for path in paths {
+                    let raw = std::fs::read_to_string(&path).unwrap_or_default();
+                    let to = format!("to: {}", recipient.to_lowercase());
+                    if raw.to_lowercase().lines().any(|l| l.trim() == to) {
+                        found.push(decode_quoted_printable(&raw));
+                    }
+                }
+            }
+            if found.len() >= count || tokio::time::Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The 6-digit code of the newest message to `recipient` (waits for the `nth`, 1-based).
+    pub async fn code_sent_to(&self, recipient: &str, nth: usize) -> String {
+        let emails = self.emails_to(recipient, nth).await;
+        let email = emails.get(nth - 1).unwrap_or_else(|| panic!("no email {nth} to {recipient}"));
+        let digits: Vec<&str> = email
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() == 6)
+            .collect();
+        digits.first().expect("a 6-digit code in the email").to_string()
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.base))
@@ -239,6 +292,26 @@ impl TestApp {
             .map(|e| e["type"].as_str().unwrap().to_string())
             .collect()
     }
+}
+
+/// Undoes quoted-printable soft breaks and `=XX` escapes (enough for our own messages).
+pub fn decode_quoted_printable(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub fn merge(base: &mut Value, extra: Value) {

@@ -6,6 +6,8 @@ mod api_errors;
 mod checks;
 mod cli;
 mod connections;
+mod browser;
 mod events;
+mod guest;
 mod invitations;
 mod security;

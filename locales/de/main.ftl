@@ -1,0 +1,78 @@
+# Gastseiten und E-Mails. Jede Nachricht existiert in en, de, fr, it und es.
+
+language-name = Deutsch
+language-switch = Sprache
+skip-to-content = Zum Inhalt springen
+footer = Sichere Verbindungseinrichtung durch Portico. Über diesen Link ist nur diese Einrichtung für Sie zugänglich.
+
+not-found-title = Diesen Link gibt es nicht
+not-found-body = Prüfen Sie, ob Sie den vollständigen Link aus der erhaltenen Nachricht kopiert haben, oder bitten Sie den Absender um einen neuen.
+
+gone-title = Dieser Link kann nicht mehr verwendet werden
+gone-expired = Der Link ist abgelaufen.
+gone-revoked = Der Absender hat den Link zurückgezogen.
+gone-fulfilled = Der Link wurde bereits verwendet.
+gone-body = Bitten Sie den Absender um einen neuen Link, falls Sie die Verbindung noch einrichten müssen.
+
+forbidden-title = Diese Anfrage wurde abgelehnt
+forbidden-body = Das Formular war zu alt oder stammte nicht von dieser Seite. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.
+
+too-many-title = Zu viele Anfragen
+too-many-body = Bitte warten Sie eine Minute und versuchen Sie es dann erneut.
+
+session-title = Ihre Sitzung ist beendet
+session-body = Zu Ihrer Sicherheit dauert eine Sitzung eine Stunde. Öffnen Sie den Link aus Ihrer Nachricht erneut, um fortzufahren.
+
+email-title = Bestätigen Sie Ihre E-Mail-Adresse
+email-intro = Dieser Link darf nur von eingeladenen Personen verwendet werden. Geben Sie Ihre E-Mail-Adresse ein, und wir senden Ihnen einen Code.
+email-label = E-Mail-Adresse
+email-submit = Code zusenden
+email-invalid = Geben Sie eine gültige E-Mail-Adresse ein.
+
+code-title = Code eingeben
+code-intro = Falls { $email } diesen Link verwenden darf, haben wir einen { $digits }-stelligen Code an diese Adresse gesendet. Der Code ist 10 Minuten lang gültig.
+code-label = Code
+code-submit = Bestätigen
+code-resend = Neuen Code senden
+code-other-email = Andere Adresse verwenden
+code-wrong = { $left ->
+    [0] Dieser Code ist nicht richtig. Sie haben keine Versuche mehr: Fordern Sie einen neuen Code an.
+    [one] Dieser Code ist nicht richtig. Sie haben noch einen Versuch.
+   *[other] Dieser Code ist nicht richtig. Sie haben noch { $left } Versuche.
+}
+code-expired = Dieser Code ist abgelaufen. Fordern Sie einen neuen an.
+code-locked = Zu viele falsche Versuche. Fordern Sie einen neuen Code an.
+code-missing = Fordern Sie zuerst einen Code an.
+code-resend-wait = Vor weniger als einer Minute wurde bereits ein Code gesendet. Bitte warten Sie, bevor Sie einen weiteren anfordern.
+
+form-title-create = { $connector } verbinden
+form-title-edit = Zugangsdaten für { $connector } aktualisieren
+form-intro = Sie richten die Verbindung „{ $connection }“ ein. Nur die unten stehenden Angaben werden weitergegeben.
+form-submit = Verbinden
+form-required = erforderlich
+form-locked = Vom Absender festgelegt; kann nicht geändert werden.
+form-secret = Wird verschlüsselt gespeichert und nie wieder angezeigt.
+form-errors = Bitte korrigieren Sie Folgendes:
+form-check-failed = { $connector } hat diese Angaben nicht akzeptiert: { $detail }
+
+field-error-unknown = Dies ist kein Feld dieses Formulars.
+field-error-required = Dieses Feld ist erforderlich.
+field-error-not_text = Geben Sie Text ein.
+field-error-not_integer = Geben Sie eine ganze Zahl ein.
+field-error-not_boolean = Wählen Sie Ja oder Nein.
+field-error-not_an_option = Wählen Sie eine der Optionen.
+field-error-contains_nul = Die Eingabe enthält unzulässige Zeichen.
+field-error-pattern_mismatch = Die Eingabe hat nicht das erwartete Format.
+field-error-length = Geben Sie zwischen { $min } und { $max } Zeichen ein.
+field-error-range = Geben Sie eine Zahl zwischen { $min } und { $max } ein.
+field-error-locked = Dieser Wert wurde vom Absender festgelegt und kann nicht geändert werden.
+field-error-broken_spec = Dieses Feld kann derzeit nicht geprüft werden.
+
+done-title = Fertig
+done-body = Die Verbindung „{ $connection }“ ist eingerichtet. Sie können diese Seite schließen.
+
+mail-code-subject = Ihr Bestätigungscode
+mail-code-body = Ihr Bestätigungscode lautet { $code }. Er ist 10 Minuten lang gültig. Falls Sie ihn nicht angefordert haben, können Sie diese Nachricht ignorieren.
+mail-invitation-subject = Einladung zur Verbindung mit { $connector }
+mail-invitation-body = Sie wurden eingeladen, die Verbindung „{ $connection }“ einzurichten. Öffnen Sie diesen Link, um fortzufahren: { $url }
+mail-invitation-expiry = Der Link ist gültig bis { $expires }.

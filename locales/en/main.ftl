@@ -1,0 +1,78 @@
+# Guest pages and emails. Every message exists in en, de, fr, it and es.
+
+language-name = English
+language-switch = Language
+skip-to-content = Skip to content
+footer = Secure connection setup by Portico. Only this setup is open to you through this link.
+
+not-found-title = This link does not exist
+not-found-body = Check that you copied the whole link from the message you received, or ask its sender for a new one.
+
+gone-title = This link can no longer be used
+gone-expired = The link has expired.
+gone-revoked = The sender has withdrawn the link.
+gone-fulfilled = The link has already been used.
+gone-body = Ask the sender for a new link if you still need to connect.
+
+forbidden-title = This request was refused
+forbidden-body = The form was too old or did not come from this page. Go back, reload the page and try again.
+
+too-many-title = Too many requests
+too-many-body = Please wait a minute, then try again.
+
+session-title = Your session has ended
+session-body = For your security, a session lasts one hour. Open the link from your message again to continue.
+
+email-title = Confirm your email address
+email-intro = This link may only be used by invited people. Enter your email address and we will send you a code.
+email-label = Email address
+email-submit = Send me a code
+email-invalid = Enter a valid email address.
+
+code-title = Enter your code
+code-intro = If { $email } may use this link, we have sent a { $digits }-digit code to it. The code is valid for 10 minutes.
+code-label = Code
+code-submit = Confirm
+code-resend = Send a new code
+code-other-email = Use another address
+code-wrong = { $left ->
+    [0] This code is not right. No tries are left: ask for a new code.
+    [one] This code is not right. One try left.
+   *[other] This code is not right. { $left } tries left.
+}
+code-expired = This code has expired. Ask for a new one.
+code-locked = Too many wrong tries. Ask for a new code.
+code-missing = Ask for a code first.
+code-resend-wait = A code was sent less than a minute ago. Please wait before asking for another one.
+
+form-title-create = Connect { $connector }
+form-title-edit = Update the { $connector } credentials
+form-intro = You are setting up the connection “{ $connection }”. Only the details below are shared.
+form-submit = Connect
+form-required = required
+form-locked = Set by the sender; cannot be changed.
+form-secret = Stored encrypted and never shown again.
+form-errors = Please correct the following:
+form-check-failed = { $connector } did not accept these details: { $detail }
+
+field-error-unknown = This is not a field of this form.
+field-error-required = This field is required.
+field-error-not_text = Enter text.
+field-error-not_integer = Enter a whole number.
+field-error-not_boolean = Choose yes or no.
+field-error-not_an_option = Choose one of the options.
+field-error-contains_nul = This contains characters that are not allowed.
+field-error-pattern_mismatch = This does not have the expected format.
+field-error-length = Enter between { $min } and { $max } characters.
+field-error-range = Enter a number between { $min } and { $max }.
+field-error-locked = This value is set by the sender and cannot be changed.
+field-error-broken_spec = This field cannot be checked right now.
+
+done-title = All set
+done-body = The connection “{ $connection }” is ready. You can close this page.
+
+mail-code-subject = Your confirmation code
+mail-code-body = Your confirmation code is { $code }. It is valid for 10 minutes. If you did not ask for it, you can ignore this message.
+mail-invitation-subject = You are invited to connect { $connector }
+mail-invitation-body = You have been invited to set up the connection “{ $connection }”. Open this link to continue: { $url }
+mail-invitation-expiry = The link is valid until { $expires }.

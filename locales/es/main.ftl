@@ -1,0 +1,78 @@
+# Páginas de invitado y correos. Cada mensaje existe en en, de, fr, it y es.
+
+language-name = Español
+language-switch = Idioma
+skip-to-content = Ir al contenido
+footer = Configuración segura de la conexión por Portico. Este enlace solo le da acceso a esta configuración.
+
+not-found-title = Este enlace no existe
+not-found-body = Compruebe que ha copiado el enlace completo del mensaje que recibió o pida uno nuevo a su remitente.
+
+gone-title = Este enlace ya no se puede usar
+gone-expired = El enlace ha caducado.
+gone-revoked = El remitente ha retirado el enlace.
+gone-fulfilled = El enlace ya se ha utilizado.
+gone-body = Si todavía necesita configurar la conexión, pida un nuevo enlace al remitente.
+
+forbidden-title = Se ha rechazado esta solicitud
+forbidden-body = El formulario era demasiado antiguo o no procedía de esta página. Vuelva atrás, recargue la página e inténtelo de nuevo.
+
+too-many-title = Demasiadas solicitudes
+too-many-body = Espere un minuto y vuelva a intentarlo.
+
+session-title = Su sesión ha finalizado
+session-body = Por su seguridad, cada sesión dura una hora. Para continuar, vuelva a abrir el enlace de su mensaje.
+
+email-title = Confirme su dirección de correo electrónico
+email-intro = Este enlace solo pueden usarlo las personas invitadas. Introduzca su dirección de correo electrónico y le enviaremos un código.
+email-label = Dirección de correo electrónico
+email-submit = Enviarme un código
+email-invalid = Introduzca una dirección de correo electrónico válida.
+
+code-title = Introduzca su código
+code-intro = Si la dirección { $email } está autorizada para usar este enlace, le hemos enviado un código de { $digits } dígitos a esa dirección. El código es válido durante 10 minutos.
+code-label = Código
+code-submit = Confirmar
+code-resend = Enviar un código nuevo
+code-other-email = Usar otra dirección
+code-wrong = { $left ->
+    [0] Este código no es correcto. No le quedan intentos: solicite un código nuevo.
+    [one] Este código no es correcto. Le queda un intento.
+   *[other] Este código no es correcto. Le quedan { $left } intentos.
+}
+code-expired = Este código ha caducado. Solicite uno nuevo.
+code-locked = Demasiados intentos fallidos. Solicite un código nuevo.
+code-missing = Primero solicite un código.
+code-resend-wait = Se envió un código hace menos de un minuto. Espere antes de solicitar otro.
+
+form-title-create = Conectar { $connector }
+form-title-edit = Actualizar las credenciales de { $connector }
+form-intro = Está configurando la conexión «{ $connection }». Solo se comparten los datos que aparecen a continuación.
+form-submit = Conectar
+form-required = obligatorio
+form-locked = Establecido por el remitente; no se puede cambiar.
+form-secret = Se guarda cifrado y no se vuelve a mostrar.
+form-errors = Corrija lo siguiente:
+form-check-failed = { $connector } no ha aceptado estos datos: { $detail }
+
+field-error-unknown = Este campo no pertenece a este formulario.
+field-error-required = Este campo es obligatorio.
+field-error-not_text = Introduzca texto.
+field-error-not_integer = Introduzca un número entero.
+field-error-not_boolean = Elija sí o no.
+field-error-not_an_option = Elija una de las opciones.
+field-error-contains_nul = El valor contiene caracteres no permitidos.
+field-error-pattern_mismatch = El valor no tiene el formato esperado.
+field-error-length = Introduzca entre { $min } y { $max } caracteres.
+field-error-range = Introduzca un número entre { $min } y { $max }.
+field-error-locked = Este valor lo ha establecido el remitente y no se puede cambiar.
+field-error-broken_spec = En este momento no se puede comprobar este campo.
+
+done-title = Todo listo
+done-body = La conexión «{ $connection }» está lista. Puede cerrar esta página.
+
+mail-code-subject = Su código de confirmación
+mail-code-body = Su código de confirmación es { $code }. Es válido durante 10 minutos. Si no lo ha solicitado, puede ignorar este mensaje.
+mail-invitation-subject = Invitación para conectar { $connector }
+mail-invitation-body = Ha recibido una invitación para configurar la conexión «{ $connection }». Abra este enlace para continuar: { $url }
+mail-invitation-expiry = El enlace es válido hasta el { $expires }.

@@ -1,0 +1,78 @@
+# Pages invité et e-mails. Chaque message existe en en, de, fr, it et es.
+
+language-name = Français
+language-switch = Langue
+skip-to-content = Aller au contenu
+footer = Configuration de connexion sécurisée par Portico. Ce lien vous donne accès uniquement à cette configuration.
+
+not-found-title = Ce lien n’existe pas
+not-found-body = Vérifiez que vous avez copié le lien en entier depuis le message reçu, ou demandez-en un nouveau à son expéditeur.
+
+gone-title = Ce lien ne peut plus être utilisé
+gone-expired = Le lien a expiré.
+gone-revoked = L’expéditeur a retiré le lien.
+gone-fulfilled = Le lien a déjà été utilisé.
+gone-body = Demandez un nouveau lien à l’expéditeur si vous devez encore configurer la connexion.
+
+forbidden-title = Cette demande a été refusée
+forbidden-body = Le formulaire était trop ancien ou ne provenait pas de cette page. Revenez en arrière, rechargez la page et réessayez.
+
+too-many-title = Trop de demandes
+too-many-body = Veuillez patienter une minute, puis réessayer.
+
+session-title = Votre session est terminée
+session-body = Pour votre sécurité, une session dure une heure. Ouvrez à nouveau le lien figurant dans votre message pour continuer.
+
+email-title = Confirmez votre adresse e-mail
+email-intro = Ce lien est réservé aux personnes invitées. Saisissez votre adresse e-mail et nous vous enverrons un code.
+email-label = Adresse e-mail
+email-submit = Recevoir un code
+email-invalid = Saisissez une adresse e-mail valide.
+
+code-title = Saisissez votre code
+code-intro = Si l’adresse { $email } est autorisée à utiliser ce lien, nous y avons envoyé un code à { $digits } chiffres. Le code est valable 10 minutes.
+code-label = Code
+code-submit = Confirmer
+code-resend = Envoyer un nouveau code
+code-other-email = Utiliser une autre adresse
+code-wrong = { $left ->
+    [0] Ce code est incorrect. Il ne vous reste aucun essai : demandez un nouveau code.
+    [one] Ce code est incorrect. Il vous reste un essai.
+   *[other] Ce code est incorrect. Il vous reste { $left } essais.
+}
+code-expired = Ce code a expiré. Demandez-en un nouveau.
+code-locked = Trop d’essais incorrects. Demandez un nouveau code.
+code-missing = Demandez d’abord un code.
+code-resend-wait = Un code a été envoyé il y a moins d’une minute. Veuillez patienter avant d’en demander un autre.
+
+form-title-create = Connecter { $connector }
+form-title-edit = Mettre à jour les identifiants pour { $connector }
+form-intro = Vous configurez la connexion « { $connection } ». Seules les informations ci-dessous sont partagées.
+form-submit = Connecter
+form-required = obligatoire
+form-locked = Défini par l’expéditeur ; ne peut pas être modifié.
+form-secret = Stocké de manière chiffrée et plus jamais affiché.
+form-errors = Veuillez corriger les points suivants :
+form-check-failed = { $connector } n’a pas accepté ces informations : { $detail }
+
+field-error-unknown = Ce champ ne fait pas partie de ce formulaire.
+field-error-required = Ce champ est obligatoire.
+field-error-not_text = Saisissez du texte.
+field-error-not_integer = Saisissez un nombre entier.
+field-error-not_boolean = Choisissez oui ou non.
+field-error-not_an_option = Choisissez l’une des options.
+field-error-contains_nul = La valeur contient des caractères non autorisés.
+field-error-pattern_mismatch = La valeur n’a pas le format attendu.
+field-error-length = Saisissez entre { $min } et { $max } caractères.
+field-error-range = Saisissez un nombre entre { $min } et { $max }.
+field-error-locked = Cette valeur est définie par l’expéditeur et ne peut pas être modifiée.
+field-error-broken_spec = Ce champ ne peut pas être vérifié pour le moment.
+
+done-title = C’est terminé
+done-body = La connexion « { $connection } » est prête. Vous pouvez fermer cette page.
+
+mail-code-subject = Votre code de confirmation
+mail-code-body = Votre code de confirmation est { $code }. Il est valable 10 minutes. Si vous ne l’avez pas demandé, vous pouvez ignorer ce message.
+mail-invitation-subject = Invitation à connecter { $connector }
+mail-invitation-body = Vous avez reçu une invitation à configurer la connexion « { $connection } ». Ouvrez ce lien pour continuer : { $url }
+mail-invitation-expiry = Le lien est valable jusqu’au { $expires }.

@@ -1,0 +1,78 @@
+# Pagine ospite ed e-mail. Ogni messaggio esiste in en, de, fr, it ed es.
+
+language-name = Italiano
+language-switch = Lingua
+skip-to-content = Vai al contenuto
+footer = Configurazione sicura della connessione a cura di Portico. Tramite questo link Le è accessibile solo questa configurazione.
+
+not-found-title = Questo link non esiste
+not-found-body = Verifichi di aver copiato il link completo dal messaggio ricevuto, oppure ne chieda uno nuovo al mittente.
+
+gone-title = Questo link non può più essere utilizzato
+gone-expired = Il link è scaduto.
+gone-revoked = Il mittente ha revocato il link.
+gone-fulfilled = Il link è già stato utilizzato.
+gone-body = Se deve ancora configurare la connessione, chieda un nuovo link al mittente.
+
+forbidden-title = La richiesta è stata rifiutata
+forbidden-body = Il modulo era troppo vecchio o non proveniva da questa pagina. Torni indietro, ricarichi la pagina e riprovi.
+
+too-many-title = Troppe richieste
+too-many-body = Attenda un minuto, poi riprovi.
+
+session-title = La sessione è terminata
+session-body = Per la Sua sicurezza, una sessione dura un’ora. Per continuare, riapra il link contenuto nel messaggio.
+
+email-title = Confermi il Suo indirizzo e-mail
+email-intro = Questo link può essere utilizzato solo dalle persone invitate. Inserisca il Suo indirizzo e-mail e Le invieremo un codice.
+email-label = Indirizzo e-mail
+email-submit = Invia il codice
+email-invalid = Inserisca un indirizzo e-mail valido.
+
+code-title = Inserisca il codice
+code-intro = Se l’indirizzo { $email } è autorizzato a utilizzare questo link, vi abbiamo inviato un codice di { $digits } cifre. Il codice è valido per 10 minuti.
+code-label = Codice
+code-submit = Conferma
+code-resend = Invia un nuovo codice
+code-other-email = Usa un altro indirizzo
+code-wrong = { $left ->
+    [0] Il codice non è corretto. Non restano tentativi: richieda un nuovo codice.
+    [one] Il codice non è corretto. Resta un tentativo.
+   *[other] Il codice non è corretto. Restano { $left } tentativi.
+}
+code-expired = Il codice è scaduto. Ne richieda uno nuovo.
+code-locked = Troppi tentativi errati. Richieda un nuovo codice.
+code-missing = Richieda prima un codice.
+code-resend-wait = È stato inviato un codice meno di un minuto fa. Attenda prima di richiederne un altro.
+
+form-title-create = Connetti { $connector }
+form-title-edit = Aggiorna le credenziali di { $connector }
+form-intro = Sta configurando la connessione «{ $connection }». Vengono condivisi solo i dati indicati di seguito.
+form-submit = Connetti
+form-required = obbligatorio
+form-locked = Impostato dal mittente; non modificabile.
+form-secret = Conservato in forma cifrata e mai più mostrato.
+form-errors = Corregga quanto segue:
+form-check-failed = { $connector } non ha accettato questi dati: { $detail }
+
+field-error-unknown = Questo campo non fa parte del modulo.
+field-error-required = Questo campo è obbligatorio.
+field-error-not_text = Inserisca del testo.
+field-error-not_integer = Inserisca un numero intero.
+field-error-not_boolean = Scelga sì o no.
+field-error-not_an_option = Scelga una delle opzioni.
+field-error-contains_nul = Il valore contiene caratteri non consentiti.
+field-error-pattern_mismatch = Il valore non ha il formato previsto.
+field-error-length = Inserisca da { $min } a { $max } caratteri.
+field-error-range = Inserisca un numero compreso tra { $min } e { $max }.
+field-error-locked = Questo valore è impostato dal mittente e non può essere modificato.
+field-error-broken_spec = Al momento non è possibile verificare questo campo.
+
+done-title = Tutto pronto
+done-body = La connessione «{ $connection }» è pronta. Può chiudere questa pagina.
+
+mail-code-subject = Il Suo codice di conferma
+mail-code-body = Il Suo codice di conferma è { $code }. È valido per 10 minuti. Se non lo ha richiesto, può ignorare questo messaggio.
+mail-invitation-subject = Invito a connettere { $connector }
+mail-invitation-body = Ha ricevuto un invito a configurare la connessione «{ $connection }». Per continuare, apra questo link: { $url }
+mail-invitation-expiry = Il link è valido fino al { $expires }.

@@ -1,0 +1,3 @@
+//! Background work out of the outboxes: sending emails.
+
+pub mod mail;

@@ -1,0 +1,502 @@
+//! The guest's pages: `GET /g/{token}` starts everything; the session cookie carries the guest
+//! through `/g/s` (email proof, the form, the submission). Server-rendered HTML, no scripts.
+
+mod guard;
+mod views;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::net::SocketAddr;
+
+use super::AppState;
+use crate::domain::connector::FieldType;
+use crate::domain::guest::{CODE_DIGITS, CodeCheck};
+use crate::domain::invitation::{InvitationKind, InvitationStatus};
+use crate::i18n::{Arg, t, t_args};
+use crate::secret::Secret;
+use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Submitted};
+pub use guard::GuestLimits;
+use views::{CodePage, EmailPage, FormPage, MessagePage, Page};
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/g/assets/style.css", get(style))
+        .route("/g/s", get(current_step))
+        .route("/g/s/email", post(ask_for_code))
+        .route("/g/s/code", post(check_code))
+        .route("/g/s/submit", post(submit))
+        .route("/g/{token}", get(open_link))
+        .layer(from_fn_with_state(state, limit_per_ip))
+        .layer(from_fn(guard::headers))
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../static/style.css"),
+    )
+}
+
+fn html(status: StatusCode, page: impl Template) -> Response {
+    match page.render() {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a guest page failed to render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn message(status: StatusCode, lang: &str, title: &str, lines: &[&str]) -> Response {
+    html(status, MessagePage::new(lang, title, lines))
+}
+
+fn forbidden(lang: &str) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        lang,
+        "forbidden-title",
+        &["forbidden-body"],
+    )
+}
+
+fn too_many(lang: &str) -> Response {
+    message(
+        StatusCode::TOO_MANY_REQUESTS,
+        lang,
+        "too-many-title",
+        &["too-many-body"],
+    )
+}
+
+impl IntoResponse for GuestError {
+    fn into_response(self) -> Response {
+        match self {
+            GuestError::UnknownLink => message(
+                StatusCode::NOT_FOUND,
+                "en",
+                "not-found-title",
+                &["not-found-body"],
+            ),
+            GuestError::Gone { status, language } => {
+                let which = match status {
+                    InvitationStatus::Expired => "gone-expired",
+                    InvitationStatus::Revoked => "gone-revoked",
+                    _ => "gone-fulfilled",
+                };
+                message(
+                    StatusCode::GONE,
+                    &language,
+                    "gone-title",
+                    &[which, "gone-body"],
+                )
+            }
+            GuestError::SessionEnded => message(
+                StatusCode::FORBIDDEN,
+                "en",
+                "session-title",
+                &["session-body"],
+            ),
+            GuestError::NotVerified => forbidden("en"),
+            GuestError::Service(e) => {
+                tracing::error!(error = %e, "a guest request failed");
+                message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "en",
+                    "forbidden-title",
+                    &["too-many-body"],
+                )
+            }
+        }
+    }
+}
+
+async fn limit_per_ip(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !state.guest_limits.allow_ip(peer.ip()) {
+        return too_many("en");
+    }
+    next.run(request).await
+}
+
+/// The first eight characters of a token, for logs.
+fn masked(token: &str) -> String {
+    format!("{}…", token.chars().take(8).collect::<String>())
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    step: Option<String>,
+}
+
+/// `GET /g/{token}` (and `HEAD`): opening a link never uses it up, however often it is opened.
+async fn open_link(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let portico = &state.portico;
+    tracing::debug!(token = %masked(&token), "guest link opened");
+    if method == Method::HEAD {
+        return match portico.peek_link(&token).await {
+            Ok(_) => StatusCode::OK.into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
+    let public_url = &portico.settings.public_url;
+    let cookie = guard::session_cookie(&headers, public_url);
+    let (mut guest, new_cookie) = match portico.open_link(&token, cookie.as_ref()).await {
+        Ok(opened) => opened,
+        Err(e) => return e.into_response(),
+    };
+    if !state.guest_limits.allow_invitation(guest.invitation.id) {
+        return too_many(&guest.session.language);
+    }
+    if let Some(lang) = &query.lang
+        && let Err(e) = portico.set_guest_language(&mut guest, lang).await
+    {
+        return e.into_response();
+    }
+    let cookie = new_cookie.clone().or(cookie).expect("a session exists");
+    let mut response = step_page(&state, &guest, &cookie, false).await;
+    if let Some(new_cookie) = new_cookie {
+        response.headers_mut().insert(
+            header::SET_COOKIE,
+            guard::set_cookie(&new_cookie, public_url),
+        );
+    }
+    response
+}
+
+/// `GET /g/s`: the step the session is at.
+async fn current_step(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let portico = &state.portico;
+    let Some(cookie) = guard::session_cookie(&headers, &portico.settings.public_url) else {
+        return GuestError::SessionEnded.into_response();
+    };
+    let mut guest = match portico.guest_session(&cookie).await {
+        Ok(guest) => guest,
+        Err(e) => return e.into_response(),
+    };
+    if !state.guest_limits.allow_invitation(guest.invitation.id) {
+        return too_many(&guest.session.language);
+    }
+    if let Some(lang) = &query.lang
+        && let Err(e) = portico.set_guest_language(&mut guest, lang).await
+    {
+        return e.into_response();
+    }
+    step_page(
+        &state,
+        &guest,
+        &cookie,
+        query.step.as_deref() == Some("email"),
+    )
+    .await
+}
+
+fn connector_name(state: &AppState, guest: &Guest) -> String {
+    state
+        .portico
+        .catalog
+        .get(&guest.invitation.connector)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| guest.invitation.connector.clone())
+}
+
+fn email_page(
+    state: &AppState,
+    guest: &Guest,
+    cookie: &Secret<String>,
+    email: &str,
+    error: Option<String>,
+) -> EmailPage {
+    EmailPage {
+        page: Page::new(&guest.session.language, "email-title"),
+        connection: guest.invitation.connection_name.clone(),
+        connector: connector_name(state, guest),
+        csrf: guard::csrf_token(cookie),
+        email: email.to_string(),
+        error,
+    }
+}
+
+fn code_page(
+    state: &AppState,
+    guest: &Guest,
+    cookie: &Secret<String>,
+    email: &str,
+    error: Option<String>,
+) -> CodePage {
+    let lang = &guest.session.language;
+    CodePage {
+        page: Page::new(lang, "code-title"),
+        connection: guest.invitation.connection_name.clone(),
+        connector: connector_name(state, guest),
+        csrf: guard::csrf_token(cookie),
+        email: email.to_string(),
+        intro: t_args(
+            lang,
+            "code-intro",
+            &[
+                ("email", Arg::from(email)),
+                ("digits", Arg::Number(CODE_DIGITS as i64)),
+            ],
+        ),
+        error,
+    }
+}
+
+/// The form, with `values` shown (never a secret) and `problems` marked.
+fn form_page(
+    state: &AppState,
+    guest: &Guest,
+    cookie: &Secret<String>,
+    values: &Map<String, Value>,
+    problems: &[FormProblem],
+    general_error: Option<String>,
+) -> Response {
+    let Ok(spec) = state.portico.guest_connector(guest) else {
+        return GuestError::UnknownLink.into_response();
+    };
+    let status = if problems.is_empty() && general_error.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let invitation = &guest.invitation;
+    let mut response = html(
+        status,
+        FormPage::new(
+            &guest.session.language,
+            spec,
+            &invitation.connection_name,
+            invitation.kind == InvitationKind::EditConnection,
+            guard::csrf_token(cookie),
+            values,
+            &invitation.locked_fields,
+            problems,
+            general_error,
+        ),
+    );
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        guard::csp(invitation.redirect_url.as_deref()),
+    );
+    response
+}
+
+async fn step_page(
+    state: &AppState,
+    guest: &Guest,
+    cookie: &Secret<String>,
+    ask_email_again: bool,
+) -> Response {
+    if guest.session.needs_email_proof(&guest.invitation) {
+        return match (&guest.session.pending_email, ask_email_again) {
+            (Some(email), false) => {
+                html(StatusCode::OK, code_page(state, guest, cookie, email, None))
+            }
+            _ => html(StatusCode::OK, email_page(state, guest, cookie, "", None)),
+        };
+    }
+    match state.portico.form_values(guest).await {
+        Ok(values) => form_page(state, guest, cookie, &values, &[], None),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// What every POST starts with: our origin, the session cookie, its CSRF token, a live
+/// session, and the invitation's rate budget. Returns the form's fields without the token.
+async fn guest_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Guest, Secret<String>, Vec<(String, String)>), Response> {
+    let public_url = &state.portico.settings.public_url;
+    if !guard::origin_allowed(headers, public_url) {
+        return Err(forbidden("en"));
+    }
+    let cookie = guard::session_cookie(headers, public_url).ok_or_else(|| forbidden("en"))?;
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if !guard::csrf_matches(&cookie, &csrf) {
+        return Err(forbidden("en"));
+    }
+    form.retain(|(k, _)| k != "csrf");
+    let guest = state
+        .portico
+        .guest_session(&cookie)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    if !state.guest_limits.allow_invitation(guest.invitation.id) {
+        return Err(too_many(&guest.session.language));
+    }
+    Ok((guest, cookie, form))
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// `POST /g/s/email`: send a code. The answer is the same for any well-formed address.
+async fn ask_for_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    let email = field(&form, "email").trim().to_string();
+    let lang = guest.session.language.clone();
+    match state.portico.request_code(&guest, &email).await {
+        Ok(CodeRequest::Sent) => html(
+            StatusCode::OK,
+            code_page(&state, &guest, &cookie, &email, None),
+        ),
+        Ok(CodeRequest::InvalidEmail) => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            email_page(
+                &state,
+                &guest,
+                &cookie,
+                &email,
+                Some(t(&lang, "email-invalid")),
+            ),
+        ),
+        Ok(CodeRequest::TooSoon) => html(
+            StatusCode::TOO_MANY_REQUESTS,
+            code_page(
+                &state,
+                &guest,
+                &cookie,
+                &email,
+                Some(t(&lang, "code-resend-wait")),
+            ),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `POST /g/s/code`: check the code; the right one opens the form.
+async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (mut guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    let lang = guest.session.language.clone();
+    let email = guest.session.pending_email.clone().unwrap_or_default();
+    let error = match state
+        .portico
+        .verify_code(&mut guest, field(&form, "code"))
+        .await
+    {
+        Ok(Some(CodeCheck::Correct)) => return step_page(&state, &guest, &cookie, false).await,
+        Ok(Some(CodeCheck::Wrong { left })) => t_args(
+            &lang,
+            "code-wrong",
+            &[("left", Arg::Number(i64::from(left)))],
+        ),
+        Ok(Some(CodeCheck::Expired)) => t(&lang, "code-expired"),
+        Ok(Some(CodeCheck::Locked)) => t(&lang, "code-locked"),
+        Ok(None) => t(&lang, "code-missing"),
+        Err(e) => return e.into_response(),
+    };
+    html(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code_page(&state, &guest, &cookie, &email, Some(error)),
+    )
+}
+
+/// `POST /g/s/submit`: validate, check, then use the invitation and store the connection.
+async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    let lang = guest.session.language.clone();
+    let outcome = match state.portico.submit(&guest, &form).await {
+        Ok(outcome) => outcome,
+        Err(e) => return e.into_response(),
+    };
+    // What the guest typed, to show again: never the secret fields (the page drops them).
+    let typed = |state: &AppState| -> Map<String, Value> {
+        let mut values = guest.invitation.prefill.clone();
+        if let Ok(spec) = state.portico.guest_connector(&guest) {
+            for f in &spec.fields {
+                let raw = field(&form, &f.key);
+                let value = match f.kind {
+                    FieldType::Boolean => Value::String((raw == "on" || raw == "true").to_string()),
+                    _ => Value::String(raw.to_string()),
+                };
+                if !f.secret && !guest.invitation.locked_fields.contains(&f.key) {
+                    values.insert(f.key.clone(), value);
+                }
+            }
+        }
+        values
+    };
+    match outcome {
+        Submitted::Done {
+            redirect: Some(url),
+            ..
+        } => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
+        Submitted::Done { redirect: None, .. } => {
+            let page = Page::new(&lang, "done-title");
+            let lines = vec![page.ta("done-body", "connection", &guest.invitation.connection_name)];
+            html(
+                StatusCode::OK,
+                MessagePage {
+                    heading: page.title.clone(),
+                    lines,
+                    page,
+                },
+            )
+        }
+        Submitted::Invalid(problems) => {
+            form_page(&state, &guest, &cookie, &typed(&state), &problems, None)
+        }
+        Submitted::CheckFailed(detail) => {
+            let general = t_args(
+                &lang,
+                "form-check-failed",
+                &[
+                    ("connector", Arg::from(connector_name(&state, &guest))),
+                    ("detail", Arg::from(detail)),
+                ],
+            );
+            form_page(&state, &guest, &cookie, &typed(&state), &[], Some(general))
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The guest pages as askama templates: what each shows, in the session's language. HTML is
+//! escaped by the templates; nothing here ever holds a secret value.
+
+use askama::Template;
+use serde_json::{Map, Value};
+
+use crate::domain::LANGUAGES;
+use crate::domain::connector::{ConnectorSpec, FieldType};
+use crate::i18n::{self, Arg, t, t_args};
+use crate::service::guest::FormProblem;
+
+pub struct LanguageLink {
+    pub code: &'static str,
+    pub name: String,
+    pub current: bool,
+}
+
+/// What every page has: its language, title and the language switcher.
+pub struct Page {
+    pub lang: &'static str,
+    pub title: String,
+    pub languages: Vec<LanguageLink>,
+}
+
+impl Page {
+    pub fn new(lang: &str, title_key: &str) -> Page {
+        let lang = i18n::language(lang);
+        Page {
+            lang,
+            title: t(lang, title_key),
+            languages: LANGUAGES
+                .iter()
+                .map(|code| LanguageLink {
+                    code,
+                    name: t(code, "language-name"),
+                    current: *code == lang,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        t(self.lang, key)
+    }
+
+    pub fn ta(&self, key: &str, name: &'static str, value: &str) -> String {
+        t_args(self.lang, key, &[(name, Arg::from(value))])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "guest/message.html")]
+pub struct MessagePage {
+    pub page: Page,
+    pub heading: String,
+    pub lines: Vec<String>,
+}
+
+impl MessagePage {
+    /// A page of a title and paragraphs, all from the locale files.
+    pub fn new(lang: &str, title_key: &str, line_keys: &[&str]) -> MessagePage {
+        let page = Page::new(lang, title_key);
+        MessagePage {
+            heading: page.title.clone(),
+            lines: line_keys.iter().map(|k| page.t(k)).collect(),
+            page,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "guest/email.html")]
+pub struct EmailPage {
+    pub page: Page,
+    pub connection: String,
+    pub connector: String,
+    pub csrf: String,
+    pub email: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "guest/code.html")]
+pub struct CodePage {
+    pub page: Page,
+    pub connection: String,
+    pub connector: String,
+    pub csrf: String,
+    pub email: String,
+    pub intro: String,
+    pub error: Option<String>,
+}
+
+/// One input of the form.
+pub struct FieldView {
+    pub key: String,
+    pub label: String,
+    pub help: String,
+    /// `text`, `password`, `number`, `checkbox` or `select`.
+    pub input: &'static str,
+    pub value: String,
+    pub checked: bool,
+    pub options: Vec<(String, bool)>,
+    pub required: bool,
+    pub locked: bool,
+    pub described: bool,
+    pub error: Option<String>,
+}
+
+pub struct ErrorLink {
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "guest/form.html")]
+pub struct FormPage {
+    pub page: Page,
+    pub heading: String,
+    pub connection: String,
+    pub csrf: String,
+    pub fields: Vec<FieldView>,
+    pub errors: Vec<ErrorLink>,
+    pub general_error: Option<String>,
+}
+
+fn shown(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+impl FormPage {
+    /// The form for `spec`: `values` are the non-secret values to show (prefill, or what the
+    /// guest typed); secret inputs always start empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        lang: &str,
+        spec: &ConnectorSpec,
+        connection: &str,
+        edit: bool,
+        csrf: String,
+        values: &Map<String, Value>,
+        locked: &[String],
+        problems: &[FormProblem],
+        general_error: Option<String>,
+    ) -> FormPage {
+        let page = Page::new(
+            lang,
+            if edit {
+                "form-title-edit"
+            } else {
+                "form-title-create"
+            },
+        );
+        let heading = page.ta(
+            if edit {
+                "form-title-edit"
+            } else {
+                "form-title-create"
+            },
+            "connector",
+            &spec.name,
+        );
+        let mut errors = Vec::new();
+        let fields = spec
+            .fields
+            .iter()
+            .map(|field| {
+                let label = i18n::pick(&field.label, page.lang).to_string();
+                let error = problems
+                    .iter()
+                    .find(|p| p.field == field.key)
+                    .map(|p| p.message(page.lang));
+                if let Some(message) = &error {
+                    errors.push(ErrorLink {
+                        field: field.key.clone(),
+                        label: label.clone(),
+                        message: message.clone(),
+                    });
+                }
+                let is_locked = locked.contains(&field.key);
+                let mut help = i18n::pick(&field.help, page.lang).to_string();
+                for (applies, key) in [(is_locked, "form-locked"), (field.secret, "form-secret")] {
+                    if applies {
+                        help = format!("{help} {}", page.t(key)).trim().to_string();
+                    }
+                }
+                let value = if field.secret {
+                    String::new()
+                } else {
+                    shown(values.get(&field.key).or(field.default.as_ref()))
+                };
+                let input = match field.kind {
+                    _ if field.secret => "password",
+                    FieldType::String => "text",
+                    FieldType::Integer => "number",
+                    FieldType::Boolean => "checkbox",
+                    FieldType::Enum => "select",
+                };
+                FieldView {
+                    key: field.key.clone(),
+                    label,
+                    described: !help.is_empty() || error.is_some(),
+                    help,
+                    input,
+                    checked: value == "true",
+                    options: field
+                        .options
+                        .iter()
+                        .map(|o| (o.clone(), *o == value))
+                        .collect(),
+                    value,
+                    required: field.required,
+                    locked: is_locked,
+                    error,
+                }
+            })
+            .collect();
+        FormPage {
+            heading,
+            connection: connection.to_string(),
+            csrf,
+            fields,
+            errors,
+            general_error,
+            page,
+        }
+    }
+}
