@@ -20,6 +20,9 @@ forbidden-body = Das Formular war zu alt oder stammte nicht von dieser Seite. Ge
 too-many-title = Zu viele Anfragen
 too-many-body = Bitte warten Sie eine Minute und versuchen Sie es dann erneut.
 
+error-title = Etwas ist schiefgelaufen
+error-body = Bitte versuchen Sie es gleich noch einmal. Wenn der Fehler bleibt, wenden Sie sich an den Absender des Links.
+
 session-title = Ihre Sitzung ist beendet
 session-body = Zu Ihrer Sicherheit dauert eine Sitzung eine Stunde. Öffnen Sie den Link aus Ihrer Nachricht erneut, um fortzufahren.
 

@@ -20,6 +20,9 @@ forbidden-body = The form was too old or did not come from this page. Go back, r
 too-many-title = Too many requests
 too-many-body = Please wait a minute, then try again.
 
+error-title = Something went wrong
+error-body = Please try again in a moment. If it keeps happening, tell the sender of the link.
+
 session-title = Your session has ended
 session-body = For your security, a session lasts one hour. Open the link from your message again to continue.
 

@@ -20,6 +20,9 @@ forbidden-body = El formulario era demasiado antiguo o no procedía de esta pág
 too-many-title = Demasiadas solicitudes
 too-many-body = Espere un minuto y vuelva a intentarlo.
 
+error-title = Algo ha salido mal
+error-body = Vuelva a intentarlo en un momento. Si el problema continúa, avise al remitente del enlace.
+
 session-title = Su sesión ha finalizado
 session-body = Por su seguridad, cada sesión dura una hora. Para continuar, vuelva a abrir el enlace de su mensaje.
 

@@ -20,6 +20,9 @@ forbidden-body = Le formulaire était trop ancien ou ne provenait pas de cette p
 too-many-title = Trop de demandes
 too-many-body = Veuillez patienter une minute, puis réessayer.
 
+error-title = Une erreur s'est produite
+error-body = Veuillez réessayer dans un instant. Si le problème persiste, prévenez l'expéditeur du lien.
+
 session-title = Votre session est terminée
 session-body = Pour votre sécurité, une session dure une heure. Ouvrez à nouveau le lien figurant dans votre message pour continuer.
 

@@ -20,6 +20,9 @@ forbidden-body = Il modulo era troppo vecchio o non proveniva da questa pagina. 
 too-many-title = Troppe richieste
 too-many-body = Attenda un minuto, poi riprovi.
 
+error-title = Si è verificato un errore
+error-body = Riprovi tra un momento. Se il problema persiste, avvisi il mittente del link.
+
 session-title = La sessione è terminata
 session-body = Per la Sua sicurezza, una sessione dura un’ora. Per continuare, riapra il link contenuto nel messaggio.
 

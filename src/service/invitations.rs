@@ -2,12 +2,14 @@
 
 use uuid::Uuid;
 
+use super::mail::Draft;
 use super::views::{InvitationObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
 use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::invitation::{Invitation, InvitationKind, Limits, NewInvitation, Target};
-use crate::store::{IdempotentResponse, Inserted, InvitationFilter, Page};
+use crate::i18n::{Arg, t_args};
+use crate::store::{IdempotentResponse, Inserted, InvitationFilter, OutboxEmail, Page};
 
 /// An `Idempotency-Key` header and the hash of the request body it came with.
 #[derive(Debug, Clone)]
@@ -151,15 +153,24 @@ impl Portico {
             }
             None => None,
         };
+        let emails = if invitation.send_email {
+            self.invitation_emails(&invitation, created.url.as_deref().unwrap_or_default())?
+        } else {
+            Vec::new()
+        };
         let inserted = self
             .store
             .insert_invitation(
                 &invitation,
                 &sha256(token.expose().as_bytes()),
                 &[event],
+                &emails,
                 stored_reply.as_ref(),
             )
             .await?;
+        if inserted == Inserted::Yes && !emails.is_empty() {
+            self.mail_queued();
+        }
         match (inserted, &idempotency) {
             (Inserted::Yes, _) => Ok(CreatedInvitation {
                 invitation: created,
@@ -173,6 +184,67 @@ impl Portico {
                 Err(ServiceError::Conflict("idempotency key in use".into()))
             }
         }
+    }
+
+    /// The link by email to each allowed address, or else to the end user.
+    fn invitation_emails(
+        &self,
+        invitation: &Invitation,
+        url: &str,
+    ) -> ServiceResult<Vec<OutboxEmail>> {
+        let lang = invitation.language.as_str();
+        let connector = self
+            .catalog
+            .get(&invitation.connector)
+            .map_or(invitation.connector.as_str(), |spec| spec.name.as_str());
+        let mut text = t_args(
+            lang,
+            "mail-invitation-body",
+            &[
+                ("connection", Arg::from(invitation.connection_name.as_str())),
+                ("url", Arg::from(url)),
+            ],
+        );
+        if let Some(expires) = invitation.expires_at {
+            let expires = expires.format("%Y-%m-%d %H:%M UTC").to_string();
+            text = format!(
+                "{text}\n\n{}",
+                t_args(
+                    lang,
+                    "mail-invitation-expiry",
+                    &[("expires", Arg::from(expires))]
+                )
+            );
+        }
+        let recipients: Vec<&str> = if invitation.allowed_emails.is_empty() {
+            invitation
+                .end_user
+                .email
+                .iter()
+                .map(String::as_str)
+                .collect()
+        } else {
+            invitation
+                .allowed_emails
+                .iter()
+                .map(String::as_str)
+                .collect()
+        };
+        let mut emails = Vec::new();
+        for to in recipients {
+            let draft = Draft {
+                account_id: invitation.account_id,
+                to,
+                subject: t_args(
+                    lang,
+                    "mail-invitation-subject",
+                    &[("connector", Arg::from(connector))],
+                ),
+                text: text.clone(),
+            };
+            emails.extend(self.compose_email(draft, invitation.created_at)?);
+        }
+        Ok(emails)
     }
 
     /// The stored reply to an earlier request with this key, if any; an error if that request

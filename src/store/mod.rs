@@ -157,11 +157,14 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
         events: &[NewEvent],
     ) -> StoreResult<bool>;
+    /// Stores a new invitation with its events and the emails that carry its link, in one
+    /// transaction; with an idempotency key, nothing at all if the key is taken.
     async fn insert_invitation(
         &self,
         invitation: &Invitation,
         token_hash: &[u8],
         events: &[NewEvent],
+        emails: &[OutboxEmail],
         idempotency: Option<&IdempotentResponse>,
     ) -> StoreResult<Inserted>;
     async fn get_idempotent_response(

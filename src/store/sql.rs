@@ -470,6 +470,7 @@ macro_rules! sql_store {
                 inv: &Invitation,
                 token_hash: &[u8],
                 events: &[NewEvent],
+                emails: &[OutboxEmail],
                 idempotency: Option<&IdempotentResponse>,
             ) -> StoreResult<Inserted> {
                 let mut tx = self.writer().begin().await?;
@@ -526,6 +527,9 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await?;
                 insert_events(&mut tx, events).await?;
+                for email in emails {
+                    insert_outbox_row(&mut tx, email).await?;
+                }
                 tx.commit().await?;
                 Ok(Inserted::Yes)
             }

@@ -387,3 +387,44 @@ async fn twenty_concurrent_creates_with_one_key_make_one_invitation(app: TestApp
     assert_eq!(app.event_types().await, vec!["invitation.created"]);
 }
 both!(twenty_concurrent_creates_with_one_key_make_one_invitation);
+
+async fn send_email_mails_the_link_once_to_each_allowed_address(app: TestApp) {
+    let body = json!({
+        "connector": "sandbox",
+        "connection_name": "Acme HR",
+        "allowed_emails": ["julia@acme.example", "ops@acme.example"],
+        "send_email": true,
+        "language": "fr"
+    });
+    let send = || {
+        app.request(reqwest::Method::POST, "/v1/invitations")
+            .header("Idempotency-Key", "mail-once")
+            .json(&body)
+            .send()
+    };
+    let created = Reply::read(send().await.unwrap()).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let url = created.json["url"].as_str().unwrap();
+    for to in ["julia@acme.example", "ops@acme.example"] {
+        let mails = app.emails_to(to, 1).await;
+        assert_eq!(mails.len(), 1, "one message to {to}");
+        assert!(mails[0].contains(url), "the link is in the message");
+        assert!(mails[0].contains("Acme HR"));
+        assert!(
+            mails[0].contains("Content-Type: text/html"),
+            "a HTML part too"
+        );
+    }
+    let replay = Reply::read(send().await.unwrap()).await;
+    assert_eq!(replay.json["id"], created.json["id"]);
+    let other = app
+        .create_invitation(json!({"connection_name": "no mail"}))
+        .await;
+    assert_eq!(other["send_email"], false);
+    assert_eq!(
+        app.emails_to("julia@acme.example", 2).await.len(),
+        1,
+        "a replay sends nothing"
+    );
+}
+both!(send_email_mails_the_link_once_to_each_allowed_address);

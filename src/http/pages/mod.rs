@@ -116,8 +116,8 @@ impl IntoResponse for GuestError {
                 message(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "en",
-                    "forbidden-title",
-                    &["too-many-body"],
+                    "error-title",
+                    &["error-body"],
                 )
             }
         }
