@@ -199,12 +199,17 @@ impl TestApp {
     /// The 6-digit code of the newest message to `recipient` (waits for the `nth`, 1-based).
     pub async fn code_sent_to(&self, recipient: &str, nth: usize) -> String {
         let emails = self.emails_to(recipient, nth).await;
-        let email = emails.get(nth - 1).unwrap_or_else(|| panic!("no email {nth} to {recipient}"));
+        let email = emails
+            .get(nth - 1)
+            .unwrap_or_else(|| panic!("no email {nth} to {recipient}"));
         let digits: Vec<&str> = email
             .split(|c: char| !c.is_ascii_digit())
             .filter(|w| w.len() == 6)
             .collect();
-        digits.first().expect("a 6-digit code in the email").to_string()
+        digits
+            .first()
+            .expect("a 6-digit code in the email")
+            .to_string()
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {

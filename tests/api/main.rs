@@ -3,10 +3,10 @@
 mod helpers;
 
 mod api_errors;
+mod browser;
 mod checks;
 mod cli;
 mod connections;
-mod browser;
 mod events;
 mod guest;
 mod invitations;
