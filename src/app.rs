@@ -73,7 +73,8 @@ pub fn state(portico: Portico) -> AppState {
     }
 }
 
-/// Starts the background workers of `serve`: the mail worker.
-pub fn start_workers(portico: &Portico, settings: &Settings) {
-    crate::delivery::mail::spawn(portico.clone(), settings.mailbox_dir());
+/// Starts the background workers of `serve`: the mail worker and the janitor.
+pub fn start_workers(state: &AppState, settings: &Settings) {
+    crate::delivery::mail::spawn(state.portico.clone(), settings.mailbox_dir());
+    crate::delivery::janitor::spawn(state.portico.clone(), state.guest_limits.clone());
 }

@@ -318,10 +318,11 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             secret.expose(),
         );
     }
-    app::start_workers(&portico, settings);
+    let state = app::state(portico);
+    app::start_workers(&state, settings);
     println!("Portico listening on http://{addr} (public URL {public_url})");
     tracing::info!(%addr, "listening");
-    crate::http::serve(listener, app::state(portico), shutdown_signal()).await?;
+    crate::http::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

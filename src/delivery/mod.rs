@@ -1,3 +1,4 @@
 //! Background work out of the outboxes: sending emails.
 
+pub mod janitor;
 pub mod mail;

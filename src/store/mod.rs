@@ -265,6 +265,16 @@ pub trait Store: Send + Sync + 'static {
         next_attempt_at: DateTime<Utc>,
     ) -> StoreResult<()>;
 
+    /// Deletes what has no use any more: guest sessions and email codes past their expiry,
+    /// idempotent replies older than `replies_before`, sent emails older than `sent_before`.
+    /// Returns how many rows went.
+    async fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+        replies_before: DateTime<Utc>,
+        sent_before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
     async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool>;
     /// The account's events, oldest first, after the event with id `after`.

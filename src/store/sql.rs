@@ -1053,6 +1053,30 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn purge_expired(
+                &self,
+                now: DateTime<Utc>,
+                replies_before: DateTime<Utc>,
+                sent_before: DateTime<Utc>,
+            ) -> StoreResult<u64> {
+                let mut tx = self.writer().begin().await?;
+                let mut purged = 0;
+                for (sql, at) in [
+                    ("DELETE FROM email_codes WHERE expires_at <= $1", now),
+                    ("DELETE FROM guest_sessions WHERE expires_at <= $1", now),
+                    ("DELETE FROM idempotency_keys WHERE created_at < $1", replies_before),
+                    ("DELETE FROM outbox_emails WHERE sent_at < $1", sent_before),
+                ] {
+                    purged += sqlx::query(sql)
+                        .bind(to_millis(at))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(purged)
+            }
+
             async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {
                 let mut tx = self.writer().begin().await?;
                 insert_events(&mut tx, events).await?;

@@ -92,9 +92,9 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) ->
         .create_api_key(account.id, Scope::ALL.to_vec())
         .await
         .expect("key");
-    portico::app::start_workers(&portico, &settings);
     let (tx, rx) = oneshot::channel::<()>();
     let state = portico::app::state(portico.clone());
+    portico::app::start_workers(&state, &settings);
     tokio::spawn(async move {
         portico::http::serve(listener, state, async {
             let _ = rx.await;

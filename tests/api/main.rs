@@ -9,5 +9,6 @@ mod cli;
 mod connections;
 mod events;
 mod guest;
+mod housekeeping;
 mod invitations;
 mod security;

@@ -110,6 +110,12 @@ impl GuestLimits {
     pub fn allow_invitation(&self, id: Uuid) -> bool {
         self.per_invitation.check_key(&id).is_ok()
     }
+
+    /// Drops the state of keys that have been idle long enough to be full again.
+    pub fn forget_idle(&self) {
+        self.per_ip.retain_recent();
+        self.per_invitation.retain_recent();
+    }
 }
 
 /// `form-action` sources for a page whose form may end in a redirect to `redirect_url`.
