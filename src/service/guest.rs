@@ -13,7 +13,8 @@ use crate::domain::connection::{CheckStatus, Connection, LastCheck};
 use crate::domain::connector::{ConfigProblem, ConnectorSpec, FieldProblem};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::guest::{
-    CODE_DIGITS, CODE_TTL, CodeCheck, EmailCode, GuestSession, SESSION_TTL, config_from_form,
+    CODE_DIGITS, CODE_TTL, CodeCheck, EmailCode, GuestSession, MAX_CODE_ATTEMPTS, RESEND_INTERVAL,
+    SESSION_TTL, config_from_form,
 };
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus, is_email};
 use crate::i18n::{Arg, t, t_args};
@@ -258,7 +259,11 @@ impl Portico {
             expires_at: now + CODE_TTL,
         };
         let lang = &guest.session.language;
-        let message = if guest.invitation.allows_email(email) {
+        // An invitation without `allowed_emails` has nothing to prove: no code is mailed, or
+        // anyone holding the link could make Portico mail any address.
+        let message = if !guest.invitation.allowed_emails.is_empty()
+            && guest.invitation.allows_email(email)
+        {
             self.compose_email(
                 Draft {
                     account_id: guest.invitation.account_id,
@@ -275,9 +280,19 @@ impl Portico {
         } else {
             None
         };
-        self.store
-            .save_email_code(session_hash, email, Some(&stored), message.as_ref())
-            .await?;
+        if !self
+            .store
+            .save_email_code(
+                session_hash,
+                email,
+                &stored,
+                now - RESEND_INTERVAL,
+                message.as_ref(),
+            )
+            .await?
+        {
+            return Ok(CodeRequest::TooSoon);
+        }
         if message.is_some() {
             self.mail_queued();
         }
@@ -294,9 +309,24 @@ impl Portico {
         let Some(stored) = self.store.get_email_code(&session_hash).await? else {
             return Ok(None);
         };
+        let now = self.now();
+        // An expired or locked code is refused without taking a try.
+        if let outcome @ (CodeCheck::Expired | CodeCheck::Locked) = stored.check(false, now) {
+            return Ok(Some(outcome));
+        }
+        // Take a try before judging, atomically, so concurrent guesses cannot all be judged
+        // against the same count.
+        let Some(attempts) = self
+            .store
+            .take_code_attempt(&session_hash, MAX_CODE_ATTEMPTS)
+            .await?
+        else {
+            return Ok(Some(CodeCheck::Locked));
+        };
+        let stored = EmailCode { attempts, ..stored };
         let matches = same(&code_hash(&session_hash, code.trim()), &stored.code_hash)
             && guest.invitation.allows_email(&stored.email);
-        let outcome = stored.check(matches, self.now());
+        let outcome = stored.check(matches, now);
         match outcome {
             CodeCheck::Correct => {
                 let mut event = self
@@ -308,8 +338,7 @@ impl Portico {
                     .await?;
                 guest.session.verified_email = Some(stored.email);
             }
-            CodeCheck::Wrong { .. } => self.store.count_code_attempt(&session_hash).await?,
-            CodeCheck::Expired | CodeCheck::Locked => {}
+            CodeCheck::Wrong { .. } | CodeCheck::Expired | CodeCheck::Locked => {}
         }
         Ok(Some(outcome))
     }

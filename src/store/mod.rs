@@ -224,15 +224,20 @@ pub trait Store: Send + Sync + 'static {
     async fn set_session_language(&self, id_hash: &[u8], language: &str) -> StoreResult<()>;
     /// Replaces the session's email code and remembers the address; `email` (the message
     /// carrying the code) is queued in the same transaction when the address is allowed.
+    /// Atomic with the resend rule: a code created after `replaceable_before` is kept, nothing
+    /// is written, and `false` comes back.
     async fn save_email_code(
         &self,
         session_hash: &[u8],
         pending_email: &str,
-        code: Option<&EmailCode>,
+        code: &EmailCode,
+        replaceable_before: DateTime<Utc>,
         email: Option<&OutboxEmail>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     async fn get_email_code(&self, session_hash: &[u8]) -> StoreResult<Option<EmailCode>>;
-    async fn count_code_attempt(&self, session_hash: &[u8]) -> StoreResult<()>;
+    /// Takes one try of the session's code, atomically, if fewer than `max` were taken: the
+    /// tries taken before this one, or `None` when there is no code or no try left.
+    async fn take_code_attempt(&self, session_hash: &[u8], max: i32) -> StoreResult<Option<i32>>;
     /// Marks the address proven, drops the code, writes `invitation.email_verified`.
     async fn verify_session_email(
         &self,

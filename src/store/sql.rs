@@ -869,39 +869,48 @@ macro_rules! sql_store {
                 &self,
                 session_hash: &[u8],
                 pending_email: &str,
-                code: Option<&EmailCode>,
+                code: &EmailCode,
+                replaceable_before: DateTime<Utc>,
                 email: Option<&OutboxEmail>,
-            ) -> StoreResult<()> {
+            ) -> StoreResult<bool> {
                 let mut tx = self.writer().begin().await?;
+                sqlx::query(
+                    "DELETE FROM email_codes WHERE session_hash = $1 AND created_at <= $2",
+                )
+                .bind(session_hash)
+                .bind(to_millis(replaceable_before))
+                .execute(&mut *tx)
+                .await?;
+                // A younger code (a concurrent request's) stays: nothing is sent.
+                let inserted = sqlx::query(
+                    "INSERT INTO email_codes (session_hash, invitation_id, email, code_hash, \
+                     attempts, created_at, expires_at) SELECT $1, invitation_id, $2, $3, \
+                     $4, $5, $6 FROM guest_sessions WHERE id_hash = $1 \
+                     ON CONFLICT (session_hash) DO NOTHING",
+                )
+                .bind(session_hash)
+                .bind(&code.email)
+                .bind(&code.code_hash)
+                .bind(code.attempts)
+                .bind(to_millis(code.created_at))
+                .bind(to_millis(code.expires_at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if !inserted {
+                    return Ok(false);
+                }
                 sqlx::query("UPDATE guest_sessions SET pending_email = $2 WHERE id_hash = $1")
                     .bind(session_hash)
                     .bind(pending_email)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM email_codes WHERE session_hash = $1")
-                    .bind(session_hash)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some(code) = code {
-                    sqlx::query(
-                        "INSERT INTO email_codes (session_hash, invitation_id, email, code_hash, \
-                         attempts, created_at, expires_at) SELECT $1, invitation_id, $2, $3, \
-                         $4, $5, $6 FROM guest_sessions WHERE id_hash = $1",
-                    )
-                    .bind(session_hash)
-                    .bind(&code.email)
-                    .bind(&code.code_hash)
-                    .bind(code.attempts)
-                    .bind(to_millis(code.created_at))
-                    .bind(to_millis(code.expires_at))
-                    .execute(&mut *tx)
-                    .await?;
-                }
                 if let Some(email) = email {
                     insert_outbox_row(&mut tx, email).await?;
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
             async fn get_email_code(&self, session_hash: &[u8]) -> StoreResult<Option<EmailCode>> {
@@ -922,14 +931,23 @@ macro_rules! sql_store {
                 }))
             }
 
-            async fn count_code_attempt(&self, session_hash: &[u8]) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE email_codes SET attempts = attempts + 1 WHERE session_hash = $1",
+            async fn take_code_attempt(
+                &self,
+                session_hash: &[u8],
+                max: i32,
+            ) -> StoreResult<Option<i32>> {
+                // One statement: concurrent guesses each take their own try, never more than
+                // `max` in all.
+                let row = sqlx::query(
+                    "UPDATE email_codes SET attempts = attempts + 1 \
+                     WHERE session_hash = $1 AND attempts < $2 RETURNING attempts",
                 )
                 .bind(session_hash)
-                .execute(self.writer())
+                .bind(max)
+                .fetch_optional(self.writer())
                 .await?;
-                Ok(())
+                row.map(|row| Ok(row.try_get::<i32, _>("attempts")? - 1))
+                    .transpose()
             }
 
             async fn verify_session_email(

@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
@@ -30,9 +30,11 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/g/assets/style.css", get(style))
         .route("/g/s", get(current_step))
-        .route("/g/s/email", post(ask_for_code))
-        .route("/g/s/code", post(check_code))
-        .route("/g/s/submit", post(submit))
+        // A GET on a POST's address (the language switcher's `?lang=` links on a page that
+        // answered a POST, history, bookmarks) shows the current step instead of a 405.
+        .route("/g/s/email", get(current_step).post(ask_for_code))
+        .route("/g/s/code", get(current_step).post(check_code))
+        .route("/g/s/submit", get(current_step).post(submit))
         .route("/g/{token}", get(open_link))
         .layer(from_fn_with_state(state, limit_per_ip))
         .layer(from_fn(guard::headers))

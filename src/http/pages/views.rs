@@ -148,23 +148,15 @@ impl FormPage {
         problems: &[FormProblem],
         general_error: Option<String>,
     ) -> FormPage {
-        let page = Page::new(
-            lang,
-            if edit {
-                "form-title-edit"
-            } else {
-                "form-title-create"
-            },
-        );
-        let heading = page.ta(
-            if edit {
-                "form-title-edit"
-            } else {
-                "form-title-create"
-            },
-            "connector",
-            &spec.name,
-        );
+        let title_key = if edit {
+            "form-title-edit"
+        } else {
+            "form-title-create"
+        };
+        let mut page = Page::new(lang, title_key);
+        // The title takes the connector's name: without it the lookup fails.
+        let heading = page.ta(title_key, "connector", &spec.name);
+        page.title = heading.clone();
         let mut errors = Vec::new();
         let fields = spec
             .fields
