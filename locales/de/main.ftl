@@ -51,11 +51,15 @@ code-resend-wait = Vor weniger als einer Minute wurde bereits ein Code gesendet.
 form-title-create = { $connector } verbinden
 form-title-edit = Zugangsdaten für { $connector } aktualisieren
 form-intro = Sie richten die Verbindung „{ $connection }“ ein. Nur die unten stehenden Angaben werden weitergegeben.
+form-intro-edit = Sie aktualisieren die Verbindung „{ $connection }“. Nur die unten stehenden Angaben werden weitergegeben.
 form-submit = Verbinden
+form-submit-edit = Speichern
 form-required = erforderlich
 form-locked = Vom Absender festgelegt; kann nicht geändert werden.
-form-secret = Wird verschlüsselt gespeichert und nie wieder angezeigt.
+form-secret = Dieser Wert wird verschlüsselt gespeichert und nie wieder angezeigt.
 form-errors = Bitte korrigieren Sie Folgendes:
+form-secret-again = Zu Ihrer Sicherheit wurde der Wert nicht behalten: Bitte geben Sie ihn erneut ein.
+form-error-item = { $label }: { $message }
 form-check-failed = { $connector } hat diese Angaben nicht akzeptiert: { $detail }
 
 field-error-unknown = Dies ist kein Feld dieses Formulars.

@@ -51,11 +51,15 @@ code-resend-wait = A code was sent less than a minute ago. Please wait before as
 form-title-create = Connect { $connector }
 form-title-edit = Update the { $connector } credentials
 form-intro = You are setting up the connection “{ $connection }”. Only the details below are shared.
+form-intro-edit = You are updating the connection “{ $connection }”. Only the details below are shared.
 form-submit = Connect
+form-submit-edit = Save
 form-required = required
 form-locked = Set by the sender; cannot be changed.
-form-secret = Stored encrypted and never shown again.
+form-secret = This value is stored encrypted and never shown again.
 form-errors = Please correct the following:
+form-secret-again = For your security it was not kept: enter it again.
+form-error-item = { $label }: { $message }
 form-check-failed = { $connector } did not accept these details: { $detail }
 
 field-error-unknown = This is not a field of this form.

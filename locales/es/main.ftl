@@ -51,11 +51,15 @@ code-resend-wait = Se envió un código hace menos de un minuto. Espere antes de
 form-title-create = Conectar { $connector }
 form-title-edit = Actualizar las credenciales de { $connector }
 form-intro = Está configurando la conexión «{ $connection }». Solo se comparten los datos que aparecen a continuación.
+form-intro-edit = Está actualizando la conexión «{ $connection }». Solo se comparten los datos que aparecen a continuación.
 form-submit = Conectar
+form-submit-edit = Guardar
 form-required = obligatorio
 form-locked = Establecido por el remitente; no se puede cambiar.
-form-secret = Se guarda cifrado y no se vuelve a mostrar.
+form-secret = Este valor se guarda cifrado y no se vuelve a mostrar.
 form-errors = Corrija lo siguiente:
+form-secret-again = Por su seguridad, este valor no se ha conservado: vuelva a introducirlo.
+form-error-item = { $label }: { $message }
 form-check-failed = { $connector } no ha aceptado estos datos: { $detail }
 
 field-error-unknown = Este campo no pertenece a este formulario.

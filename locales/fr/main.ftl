@@ -51,11 +51,15 @@ code-resend-wait = Un code a été envoyé il y a moins d’une minute. Veuillez
 form-title-create = Connecter { $connector }
 form-title-edit = Mettre à jour les identifiants pour { $connector }
 form-intro = Vous configurez la connexion « { $connection } ». Seules les informations ci-dessous sont partagées.
+form-intro-edit = Vous mettez à jour la connexion « { $connection } ». Seules les informations ci-dessous sont partagées.
 form-submit = Connecter
+form-submit-edit = Enregistrer
 form-required = obligatoire
 form-locked = Défini par l’expéditeur ; ne peut pas être modifié.
-form-secret = Stocké de manière chiffrée et plus jamais affiché.
+form-secret = Cette valeur est stockée de manière chiffrée et n’est plus jamais affichée.
 form-errors = Veuillez corriger les points suivants :
+form-secret-again = Pour votre sécurité, cette valeur n’a pas été conservée : saisissez-la à nouveau.
+form-error-item = { $label } : { $message }
 form-check-failed = { $connector } n’a pas accepté ces informations : { $detail }
 
 field-error-unknown = Ce champ ne fait pas partie de ce formulaire.

@@ -51,11 +51,15 @@ code-resend-wait = È stato inviato un codice meno di un minuto fa. Attenda prim
 form-title-create = Connetti { $connector }
 form-title-edit = Aggiorna le credenziali di { $connector }
 form-intro = Sta configurando la connessione «{ $connection }». Vengono condivisi solo i dati indicati di seguito.
+form-intro-edit = Sta aggiornando la connessione «{ $connection }». Vengono condivisi solo i dati indicati di seguito.
 form-submit = Connetti
+form-submit-edit = Salva
 form-required = obbligatorio
 form-locked = Impostato dal mittente; non modificabile.
-form-secret = Conservato in forma cifrata e mai più mostrato.
+form-secret = Questo valore viene conservato in forma cifrata e non viene più mostrato.
 form-errors = Corregga quanto segue:
+form-secret-again = Per la Sua sicurezza questo valore non è stato conservato: lo inserisca di nuovo.
+form-error-item = { $label }: { $message }
 form-check-failed = { $connector } non ha accettato questi dati: { $detail }
 
 field-error-unknown = Questo campo non fa parte del modulo.

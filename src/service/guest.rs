@@ -251,8 +251,15 @@ impl Portico {
             return Ok(CodeRequest::TooSoon);
         }
         let code = numeric_code(CODE_DIGITS);
+        // Once proven, the address is recorded as the owner listed it; the page keeps showing
+        // what the guest typed, so the spelling reveals nothing.
+        let listed = guest
+            .invitation
+            .allowed_emails
+            .iter()
+            .find(|allowed| allowed.eq_ignore_ascii_case(email));
         let stored = EmailCode {
-            email: email.to_string(),
+            email: listed.map_or(email, String::as_str).to_string(),
             code_hash: code_hash(session_hash, code.expose()),
             attempts: 0,
             created_at: now,

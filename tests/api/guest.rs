@@ -765,7 +765,10 @@ async fn a_code_goes_only_to_a_listed_address_and_the_page_reveals_nothing(app: 
         .filter(|e| e["type"] == "invitation.email_verified")
         .collect();
     assert_eq!(verified.len(), 1);
-    assert_eq!(verified[0]["data"]["email"], "julia@EXAMPLE.com");
+    assert_eq!(
+        verified[0]["data"]["email"], "Julia@Example.com",
+        "recorded as the owner listed it"
+    );
     assert_eq!(verified[0]["data"]["id"], created["id"]);
 }
 both!(a_code_goes_only_to_a_listed_address_and_the_page_reveals_nothing);

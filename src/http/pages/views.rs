@@ -109,8 +109,8 @@ pub struct FieldView {
 
 pub struct ErrorLink {
     pub field: String,
-    pub label: String,
-    pub message: String,
+    /// "Label: message", punctuated for the language.
+    pub text: String,
 }
 
 #[derive(Template)]
@@ -118,7 +118,8 @@ pub struct ErrorLink {
 pub struct FormPage {
     pub page: Page,
     pub heading: String,
-    pub connection: String,
+    pub intro: String,
+    pub submit: String,
     pub csrf: String,
     pub fields: Vec<FieldView>,
     pub errors: Vec<ErrorLink>,
@@ -157,6 +158,15 @@ impl FormPage {
         // The title takes the connector's name: without it the lookup fails.
         let heading = page.ta(title_key, "connector", &spec.name);
         page.title = heading.clone();
+        let (intro, submit) = if edit {
+            ("form-intro-edit", "form-submit-edit")
+        } else {
+            ("form-intro", "form-submit")
+        };
+        let intro = page.ta(intro, "connection", connection);
+        let submit = page.t(submit);
+        // After an error the secrets typed were dropped: say so next to each.
+        let typed_again = !problems.is_empty() || general_error.is_some();
         let mut errors = Vec::new();
         let fields = spec
             .fields
@@ -170,13 +180,23 @@ impl FormPage {
                 if let Some(message) = &error {
                     errors.push(ErrorLink {
                         field: field.key.clone(),
-                        label: label.clone(),
-                        message: message.clone(),
+                        text: t_args(
+                            page.lang,
+                            "form-error-item",
+                            &[
+                                ("label", Arg::from(label.as_str())),
+                                ("message", Arg::from(message.as_str())),
+                            ],
+                        ),
                     });
                 }
                 let is_locked = locked.contains(&field.key);
                 let mut help = i18n::pick(&field.help, page.lang).to_string();
-                for (applies, key) in [(is_locked, "form-locked"), (field.secret, "form-secret")] {
+                for (applies, key) in [
+                    (is_locked, "form-locked"),
+                    (field.secret, "form-secret"),
+                    (field.secret && typed_again, "form-secret-again"),
+                ] {
                     if applies {
                         help = format!("{help} {}", page.t(key)).trim().to_string();
                     }
@@ -214,7 +234,8 @@ impl FormPage {
             .collect();
         FormPage {
             heading,
-            connection: connection.to_string(),
+            intro,
+            submit,
             csrf,
             fields,
             errors,
