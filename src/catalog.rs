@@ -150,6 +150,17 @@ impl Catalog {
         self.by_id.values().map(|e| &e.spec)
     }
 
+    /// Every category some connector has, sorted.
+    pub fn categories(&self) -> Vec<String> {
+        let mut categories: Vec<String> = self
+            .all()
+            .flat_map(|spec| spec.categories.iter().cloned())
+            .collect();
+        categories.sort();
+        categories.dedup();
+        categories
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }

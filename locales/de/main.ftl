@@ -48,6 +48,12 @@ code-locked = Zu viele falsche Versuche. Fordern Sie einen neuen Code an.
 code-missing = Fordern Sie zuerst einen Code an.
 code-resend-wait = Vor weniger als einer Minute wurde bereits ein Code gesendet. Bitte warten Sie, bevor Sie einen weiteren anfordern.
 
+pick-title = Wählen Sie Ihr { $category }-System
+pick-intro = Wählen Sie das Tool, das Ihre Organisation verwendet; danach geben Sie die Verbindungsdaten ein.
+pick-label = Tool
+pick-submit = Weiter
+pick-missing = Wählen Sie eines der Tools.
+
 form-title-create = { $connector } verbinden
 form-title-edit = Zugangsdaten für { $connector } aktualisieren
 form-intro = Sie richten die Verbindung „{ $connection }“ ein. Nur die unten stehenden Angaben werden weitergegeben.

@@ -48,6 +48,12 @@ code-locked = Too many wrong tries. Ask for a new code.
 code-missing = Ask for a code first.
 code-resend-wait = A code was sent less than a minute ago. Please wait before asking for another one.
 
+pick-title = Choose your { $category } system
+pick-intro = Select the tool your organization uses; you will then enter its connection details.
+pick-label = Tool
+pick-submit = Continue
+pick-missing = Choose one of the tools.
+
 form-title-create = Connect { $connector }
 form-title-edit = Update the { $connector } credentials
 form-intro = You are setting up the connection “{ $connection }”. Only the details below are shared.

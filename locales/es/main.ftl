@@ -48,6 +48,12 @@ code-locked = Demasiados intentos fallidos. Solicite un código nuevo.
 code-missing = Primero solicite un código.
 code-resend-wait = Se envió un código hace menos de un minuto. Espere antes de solicitar otro.
 
+pick-title = Elija su sistema { $category }
+pick-intro = Seleccione la herramienta que usa su organización; después introducirá sus datos de conexión.
+pick-label = Herramienta
+pick-submit = Continuar
+pick-missing = Elija una de las herramientas.
+
 form-title-create = Conectar { $connector }
 form-title-edit = Actualizar las credenciales de { $connector }
 form-intro = Está configurando la conexión «{ $connection }». Solo se comparten los datos que aparecen a continuación.

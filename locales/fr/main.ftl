@@ -48,6 +48,12 @@ code-locked = Trop d’essais incorrects. Demandez un nouveau code.
 code-missing = Demandez d’abord un code.
 code-resend-wait = Un code a été envoyé il y a moins d’une minute. Veuillez patienter avant d’en demander un autre.
 
+pick-title = Choisissez votre système { $category }
+pick-intro = Sélectionnez l’outil utilisé par votre organisation ; vous saisirez ensuite ses informations de connexion.
+pick-label = Outil
+pick-submit = Continuer
+pick-missing = Choisissez l’un des outils.
+
 form-title-create = Connecter { $connector }
 form-title-edit = Mettre à jour les identifiants pour { $connector }
 form-intro = Vous configurez la connexion « { $connection } ». Seules les informations ci-dessous sont partagées.

@@ -48,6 +48,12 @@ code-locked = Troppi tentativi errati. Richieda un nuovo codice.
 code-missing = Richieda prima un codice.
 code-resend-wait = È stato inviato un codice meno di un minuto fa. Attenda prima di richiederne un altro.
 
+pick-title = Scelga il Suo sistema { $category }
+pick-intro = Selezioni lo strumento usato dalla Sua organizzazione; poi inserirà i dati di connessione.
+pick-label = Strumento
+pick-submit = Continua
+pick-missing = Scelga uno degli strumenti.
+
 form-title-create = Connetti { $connector }
 form-title-edit = Aggiorna le credenziali di { $connector }
 form-intro = Sta configurando la connessione «{ $connection }». Vengono condivisi solo i dati indicati di seguito.

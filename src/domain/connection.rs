@@ -50,6 +50,8 @@ pub struct Connection {
     pub last_check: Option<LastCheck>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The environment of the connected tool, when it has several (Kombo's).
+    pub remote_environment: Option<String>,
 }
 
 impl Connection {

@@ -30,6 +30,8 @@ pub struct GuestSession {
     pub verified_email: Option<String>,
     /// The address a code was last asked for.
     pub pending_email: Option<String>,
+    /// The connector the guest picked, when the invitation names only a category.
+    pub connector: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -42,6 +44,14 @@ impl GuestSession {
     /// Whether the guest still has to prove an email address before seeing the form.
     pub fn needs_email_proof(&self, invitation: &Invitation) -> bool {
         !invitation.allowed_emails.is_empty() && self.verified_email.is_none()
+    }
+
+    /// The connector this session configures: the invitation's, or the one the guest picked.
+    pub fn connector<'a>(&'a self, invitation: &'a Invitation) -> Option<&'a str> {
+        invitation
+            .connector
+            .as_deref()
+            .or(self.connector.as_deref())
     }
 }
 

@@ -81,7 +81,10 @@ pub struct Invitation {
     pub id: Uuid,
     pub account_id: Uuid,
     pub kind: InvitationKind,
-    pub connector: String,
+    /// `None` when the guest picks a tool of `category` on the guest page.
+    pub connector: Option<String>,
+    pub category: Option<String>,
+    pub remote_environment: Option<String>,
     pub direction: Direction,
     pub connection_id: Option<Uuid>,
     pub connection_name: String,
@@ -143,9 +146,18 @@ pub struct NewInvitation {
     /// `create_connection` (default) or `edit_connection`.
     #[serde(default)]
     pub kind: InvitationKind,
-    /// Connector id, for `create_connection`.
+    /// Connector id, for `create_connection`; or leave it out and give a `category`: the guest
+    /// then picks a connector of that category.
     #[serde(default)]
     pub connector: Option<String>,
+    /// A connector category (`HRIS`, `ATS`, `ASSESSMENT`, `DATABASE`, ...): with a connector, it
+    /// must be one of the connector's; without, the guest picks a connector of it.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The environment of the connected tool (e.g. `sandbox`), when it has several; only with
+    /// a connector.
+    #[serde(default)]
+    pub remote_environment: Option<String>,
     /// Needed when the connector has both directions.
     #[serde(default)]
     pub direction: Option<Direction>,
@@ -188,11 +200,21 @@ pub struct NewInvitation {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
+    /// Keep allowed addresses that are not well-formed instead of refusing them. Only the
+    /// Nectar adapter sets it: Nectar's own example sends `"[email protected]"` (an address
+    /// mangled by its docs site), and compatible means accepting that request as written.
+    /// Such an address can never receive a code, so it opens nothing.
+    #[serde(skip)]
+    pub lenient_emails: bool,
 }
 
 /// What the request resolves to once the connector or the connection to edit is known.
 pub enum Target<'a> {
-    Create(Option<&'a ConnectorSpec>),
+    /// The connector the request names, if it exists, and every category of the catalog.
+    Create {
+        spec: Option<&'a ConnectorSpec>,
+        categories: Vec<String>,
+    },
     Edit {
         spec: &'a ConnectorSpec,
         direction: Direction,
@@ -204,7 +226,9 @@ pub enum Target<'a> {
 #[derive(Debug, Clone)]
 pub struct InvitationDraft {
     pub kind: InvitationKind,
-    pub connector: String,
+    pub connector: Option<String>,
+    pub category: Option<String>,
+    pub remote_environment: Option<String>,
     pub direction: Direction,
     pub connection_id: Option<Uuid>,
     pub connection_name: String,
@@ -237,23 +261,56 @@ impl NewInvitation {
     ) -> Result<InvitationDraft, Vec<FieldError>> {
         let mut errors = Vec::new();
         let (spec, direction, connection_name) = match target {
-            Target::Create(spec) => {
-                let spec = match (&self.connector, spec) {
-                    (None, _) => {
-                        errors.push(FieldError::new("connector", "is required"));
+            Target::Create { spec, categories } => {
+                let category = self.category.as_deref();
+                if let Some(category) = category
+                    && !categories.iter().any(|c| c == category)
+                {
+                    errors.push(FieldError::new("category", "is not a known category"));
+                }
+                let spec = match (&self.connector, spec, category) {
+                    (None, _, None) => {
+                        errors.push(FieldError::new(
+                            "connector",
+                            "is required (or a category for the guest to pick from)",
+                        ));
                         None
                     }
-                    (Some(_), None) => {
+                    (None, _, Some(_)) => None,
+                    (Some(_), None, _) => {
                         errors.push(FieldError::new("connector", "is not a known connector"));
                         None
                     }
-                    (Some(_), Some(spec)) => Some(spec),
+                    (Some(_), Some(spec), Some(category))
+                        if !spec.categories.iter().any(|c| c == category) =>
+                    {
+                        errors.push(FieldError::new(
+                            "connector",
+                            format!("is not in the category {category}"),
+                        ));
+                        None
+                    }
+                    (Some(_), Some(spec), _) => Some(spec),
                 };
-                let direction = spec.and_then(|spec| {
-                    spec.resolve_direction(self.direction)
+                let direction = match spec {
+                    Some(spec) => spec
+                        .resolve_direction(self.direction)
                         .map_err(|e| errors.push(e))
-                        .ok()
-                });
+                        .ok(),
+                    // The guest picks the connector: a source unless told otherwise.
+                    None => Some(self.direction.unwrap_or(Direction::Source)),
+                };
+                if self.connector.is_none() {
+                    if !self.prefill.is_empty() || !self.locked_fields.is_empty() {
+                        errors.push(FieldError::new(
+                            "prefill",
+                            "needs a connector: the fields depend on it",
+                        ));
+                    }
+                    if self.remote_environment.is_some() {
+                        errors.push(FieldError::new("remote_environment", "needs a connector"));
+                    }
+                }
                 let name = self.connection_name.as_deref().map(str::trim).unwrap_or("");
                 if name.is_empty() {
                     errors.push(FieldError::new("connection_name", "is required"));
@@ -283,7 +340,11 @@ impl NewInvitation {
         }
         for (i, email) in self.allowed_emails.iter().enumerate() {
             let email = email.trim();
-            if !is_email(email) {
+            let kept_as_given = self.lenient_emails
+                && !email.is_empty()
+                && email.len() <= 254
+                && !email.chars().any(char::is_control);
+            if !is_email(email) && !kept_as_given {
                 errors.push(FieldError::new(
                     format!("allowed_emails[{i}]"),
                     "is not an email address",
@@ -343,6 +404,14 @@ impl NewInvitation {
             }
         }
 
+        if let Some(environment) = &self.remote_environment {
+            check_text(
+                &mut errors,
+                "remote_environment",
+                environment,
+                MAX_NAME_CHARS,
+            );
+        }
         if let Some(url) = &self.redirect_url
             && let Err(message) = check_redirect_url(url)
         {
@@ -361,10 +430,12 @@ impl NewInvitation {
             errors.push(FieldError::new("metadata", "must be at most 4096 bytes"));
         }
 
-        match (spec, direction) {
-            (Some(spec), Some(direction)) if errors.is_empty() => Ok(InvitationDraft {
+        match direction {
+            Some(direction) if errors.is_empty() => Ok(InvitationDraft {
                 kind: self.kind,
-                connector: spec.id.clone(),
+                connector: spec.map(|spec| spec.id.clone()),
+                category: self.category.clone(),
+                remote_environment: self.remote_environment.clone(),
                 direction,
                 connection_id: self.connection_id,
                 connection_name,
@@ -500,7 +571,9 @@ mod tests {
             id: Uuid::now_v7(),
             account_id: Uuid::now_v7(),
             kind: InvitationKind::CreateConnection,
-            connector: "sandbox".into(),
+            connector: Some("sandbox".into()),
+            category: None,
+            remote_environment: None,
             direction: Direction::Source,
             connection_id: None,
             connection_name: "x".into(),

@@ -1,6 +1,7 @@
 //! HTTP: the router (native API, health, OpenAPI), its middleware, and the server loop.
 
 pub mod api;
+pub mod compat;
 pub mod error;
 pub mod extract;
 mod metrics;
@@ -36,6 +37,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(api::invitations::router())
         .merge(api::connections::router())
         .merge(api::events::router())
+        .merge(compat::kondado::router())
+        .merge(compat::kombo::router())
+        .merge(compat::nectar::router())
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.

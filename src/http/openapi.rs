@@ -17,6 +17,9 @@ use utoipa::openapi::{RefOr, Schema};
         (name = "connectors", description = "The catalog"),
         (name = "events", description = "What happened, oldest first"),
         (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "kondado", description = "Compatible with Kondado's collection guests"),
+        (name = "kombo", description = "Compatible with Kombo's connect links"),
+        (name = "nectar", description = "Compatible with Nectar's invitations"),
     )
 )]
 pub struct ApiDoc;
@@ -37,7 +40,8 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     if let Some(RefOr::T(Schema::Object(http))) = components.schemas.get_mut("HttpCheck") {
         http.additional_properties = None;
     }
-    // Every error is RFC 9457 problem+json, whatever the annotation's default content type.
+    // Problems are RFC 9457 `application/problem+json`, whatever the annotation's default
+    // content type (the compatible endpoints' own error envelopes stay `application/json`).
     for item in doc.paths.paths.values_mut() {
         for operation in [
             &mut item.get,
@@ -49,11 +53,16 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         .into_iter()
         .flatten()
         {
-            for (status, response) in operation.responses.responses.iter_mut() {
+            for response in operation.responses.responses.values_mut() {
                 let RefOr::T(response) = response else {
                     continue;
                 };
-                if (status.starts_with('4') || status.starts_with('5'))
+                let is_problem = response.content.get("application/json").is_some_and(|c| {
+                    matches!(c, RefOr::T(content)
+                        if matches!(&content.schema, Some(RefOr::Ref(r))
+                            if r.ref_location.ends_with("/Problem")))
+                });
+                if is_problem
                     && let Some(content) = response.content.shift_remove("application/json")
                 {
                     response

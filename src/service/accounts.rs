@@ -63,6 +63,13 @@ impl Portico {
         Ok((key, secret))
     }
 
+    pub async fn account(&self, id: Uuid) -> ServiceResult<Account> {
+        self.store
+            .get_account(id)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))
+    }
+
     pub async fn revoke_api_key(&self, id: Uuid) -> ServiceResult<bool> {
         Ok(self.store.revoke_api_key(id, self.now()).await?)
     }

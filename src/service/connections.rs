@@ -39,6 +39,9 @@ pub struct NewConnection {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
+    /// The environment of the connected tool, when it has several.
+    #[serde(default)]
+    pub remote_environment: Option<String>,
 }
 
 /// A partial update: given keys replace, `null` in `config` removes a value. Not `Debug`:
@@ -156,6 +159,14 @@ impl Portico {
         let end_user = request.end_user.clone().unwrap_or_default();
         let metadata = request.metadata.clone().unwrap_or_default();
         check_owner_fields(&request.name, &end_user, &metadata, &mut errors);
+        if let Some(environment) = &request.remote_environment {
+            check_text(
+                &mut errors,
+                "remote_environment",
+                environment,
+                MAX_NAME_CHARS,
+            );
+        }
         let config = spec
             .validate(&request.config)
             .map_err(|e| errors.extend(prefixed(e, "config.")))
@@ -184,6 +195,7 @@ impl Portico {
             last_check: None,
             created_at: now,
             updated_at: now,
+            remote_environment: request.remote_environment.clone(),
         };
         let object = ConnectionObject::from(&connection);
         let event = NewEvent::new(

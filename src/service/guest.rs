@@ -33,8 +33,9 @@ pub enum GuestError {
     },
     #[error("no live guest session")]
     SessionEnded,
-    #[error("the email address is not proven")]
-    NotVerified,
+    /// A POST for a later step: the email address is not proven, or no connector is picked.
+    #[error("a step was skipped")]
+    StepSkipped,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -190,6 +191,7 @@ impl Portico {
             language: invitation.language.clone(),
             verified_email: None,
             pending_email: None,
+            connector: None,
             created_at: now,
             expires_at: now + SESSION_TTL,
         };
@@ -350,11 +352,46 @@ impl Portico {
         Ok(Some(outcome))
     }
 
-    /// The connector of the guest's invitation.
-    pub fn guest_connector(&self, guest: &Guest) -> GuestResult<&ConnectorSpec> {
-        self.catalog
-            .get(&guest.invitation.connector)
-            .ok_or(GuestError::Service(ServiceError::NotFound("connector")))
+    /// The connector the guest configures: the invitation's, or the one picked for its
+    /// category; `None` while the guest has yet to pick.
+    pub fn guest_connector(&self, guest: &Guest) -> Option<&ConnectorSpec> {
+        guest
+            .session
+            .connector(&guest.invitation)
+            .and_then(|id| self.catalog.get(id))
+    }
+
+    /// The connectors a guest may pick from for a category invitation, by name.
+    pub fn guest_choices(&self, guest: &Guest) -> Vec<&ConnectorSpec> {
+        let Some(category) = &guest.invitation.category else {
+            return Vec::new();
+        };
+        let mut choices: Vec<&ConnectorSpec> = self
+            .catalog
+            .all()
+            .filter(|spec| spec.categories.contains(category))
+            .filter(|spec| spec.directions.contains(&guest.invitation.direction))
+            .collect();
+        choices.sort_by_key(|spec| spec.name.to_lowercase());
+        choices
+    }
+
+    /// Records the guest's pick; only a connector of the invitation's category, and only while
+    /// the invitation names none.
+    pub async fn pick_connector(&self, guest: &mut Guest, connector: &str) -> GuestResult<bool> {
+        if guest.invitation.connector.is_some()
+            || !self
+                .guest_choices(guest)
+                .iter()
+                .any(|spec| spec.id == connector)
+        {
+            return Ok(false);
+        }
+        self.store
+            .set_session_connector(&guest.session.id_hash, connector)
+            .await?;
+        guest.session.connector = Some(connector.to_string());
+        Ok(true)
     }
 
     /// Values to show in the form before the guest typed anything: the connection's current
@@ -378,9 +415,9 @@ impl Portico {
     pub async fn submit(&self, guest: &Guest, form: &[(String, String)]) -> GuestResult<Submitted> {
         let invitation = &guest.invitation;
         if guest.session.needs_email_proof(invitation) {
-            return Err(GuestError::NotVerified);
+            return Err(GuestError::StepSkipped);
         }
-        let spec = self.guest_connector(guest)?;
+        let spec = self.guest_connector(guest).ok_or(GuestError::StepSkipped)?;
         let config = match config_from_form(spec, invitation, form) {
             Ok(config) => config,
             Err(locked) => {
@@ -441,6 +478,7 @@ impl Portico {
                     last_check,
                     created_at: now,
                     updated_at: now,
+                    remote_environment: invitation.remote_environment.clone(),
                 };
                 (connection, EventType::ConnectionCreated)
             }

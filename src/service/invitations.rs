@@ -87,12 +87,13 @@ impl Portico {
             (InvitationKind::EditConnection, None) => {
                 return Err(ServiceError::invalid("connection_id", "is required"));
             }
-            (InvitationKind::CreateConnection, _) => Target::Create(
-                request
+            (InvitationKind::CreateConnection, _) => Target::Create {
+                spec: request
                     .connector
                     .as_deref()
                     .and_then(|id| self.catalog.get(id)),
-            ),
+                categories: self.catalog.categories(),
+            },
         };
         let limits = Limits {
             max_lifetime_seconds: self
@@ -110,6 +111,8 @@ impl Portico {
             account_id,
             kind: draft.kind,
             connector: draft.connector,
+            category: draft.category,
+            remote_environment: draft.remote_environment,
             direction: draft.direction,
             connection_id: draft.connection_id,
             connection_name: draft.connection_name,
@@ -193,10 +196,10 @@ impl Portico {
         url: &str,
     ) -> ServiceResult<Vec<OutboxEmail>> {
         let lang = invitation.language.as_str();
-        let connector = self
-            .catalog
-            .get(&invitation.connector)
-            .map_or(invitation.connector.as_str(), |spec| spec.name.as_str());
+        let connector = match invitation.connector.as_deref() {
+            Some(id) => self.catalog.get(id).map_or(id, |spec| spec.name.as_str()),
+            None => invitation.category.as_deref().unwrap_or_default(),
+        };
         let mut text = t_args(
             lang,
             "mail-invitation-body",

@@ -42,7 +42,11 @@ pub struct InvitationObject {
     pub kind: InvitationKind,
     /// Computed at read time: `active`, `expired`, `revoked` or `fulfilled`.
     pub status: InvitationStatus,
-    pub connector: String,
+    /// `null` when the guest picks a connector of `category`.
+    pub connector: Option<String>,
+    pub category: Option<String>,
+    /// The environment of the tool to connect, when it has several.
+    pub remote_environment: Option<String>,
     pub direction: Direction,
     /// For `edit_connection`: the connection the guest edits.
     pub connection_id: Option<Uuid>,
@@ -86,6 +90,8 @@ impl InvitationObject {
             kind: inv.kind,
             status: inv.status(now),
             connector: inv.connector.clone(),
+            category: inv.category.clone(),
+            remote_environment: inv.remote_environment.clone(),
             direction: inv.direction,
             connection_id: inv.connection_id,
             connection_name: inv.connection_name.clone(),
@@ -134,6 +140,7 @@ pub struct ConnectionObject {
     /// The invitation the connection was created through, if any.
     pub invitation_id: Option<Uuid>,
     pub last_check: Option<LastCheck>,
+    pub remote_environment: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -153,6 +160,7 @@ impl From<&Connection> for ConnectionObject {
             metadata: c.metadata.clone(),
             invitation_id: c.invitation_id,
             last_check: c.last_check.clone(),
+            remote_environment: c.remote_environment.clone(),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }

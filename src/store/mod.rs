@@ -222,6 +222,8 @@ pub trait Store: Send + Sync + 'static {
         id_hash: &[u8],
     ) -> StoreResult<Option<(GuestSession, Invitation)>>;
     async fn set_session_language(&self, id_hash: &[u8], language: &str) -> StoreResult<()>;
+    /// Remembers the connector the guest picked for a category invitation.
+    async fn set_session_connector(&self, id_hash: &[u8], connector: &str) -> StoreResult<()>;
     /// Replaces the session's email code and remembers the address; `email` (the message
     /// carrying the code) is queued in the same transaction when the address is allowed.
     /// Atomic with the resend rule: a code created after `replaceable_before` is kept, nothing

@@ -26,11 +26,11 @@ macro_rules! sql_store {
 
         const CONNECTION_COLUMNS: &str = "id, account_id, connector, direction, name, config, \
              secrets, data_key, data_key_id, end_user, metadata, invitation_id, last_check, \
-             created_at, updated_at";
+             created_at, updated_at, remote_environment";
         const INVITATION_COLUMNS: &str = "id, account_id, kind, connector, direction, \
              connection_id, connection_name, allowed_emails, expires_at, max_uses, use_count, \
              language, prefill, locked_fields, end_user, redirect_url, send_email, metadata, \
-             created_at, revoked_at";
+             created_at, revoked_at, category, remote_environment";
 
         fn unique_violation(err: &sqlx::Error) -> bool {
             matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
@@ -70,6 +70,7 @@ macro_rules! sql_store {
                     .map(|j| j.0),
                 created_at: from_millis(row.try_get("created_at")?)?,
                 updated_at: from_millis(row.try_get("updated_at")?)?,
+                remote_environment: row.try_get("remote_environment")?,
             })
         }
 
@@ -80,7 +81,10 @@ macro_rules! sql_store {
                 id: row.try_get("id")?,
                 account_id: row.try_get("account_id")?,
                 kind: InvitationKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
-                connector: row.try_get("connector")?,
+                // '' until the guest picks a connector of the invitation's category.
+                connector: Some(row.try_get::<String, _>("connector")?).filter(|c| !c.is_empty()),
+                category: row.try_get("category")?,
+                remote_environment: row.try_get("remote_environment")?,
                 direction: Direction::parse(&direction).ok_or_else(|| corrupt("direction"))?,
                 connection_id: row.try_get("connection_id")?,
                 connection_name: row.try_get("connection_name")?,
@@ -135,7 +139,7 @@ macro_rules! sql_store {
         async fn insert_connection_row(tx: &mut Tx<'_>, c: &Connection) -> StoreResult<()> {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             )))
             .bind(c.id)
             .bind(c.account_id)
@@ -152,6 +156,7 @@ macro_rules! sql_store {
             .bind(c.last_check.as_ref().map(Json))
             .bind(to_millis(c.created_at))
             .bind(to_millis(c.updated_at))
+            .bind(&c.remote_environment)
             .execute(&mut **tx)
             .await?;
             Ok(())
@@ -193,6 +198,7 @@ macro_rules! sql_store {
                 language: row.try_get("language")?,
                 verified_email: row.try_get("verified_email")?,
                 pending_email: row.try_get("pending_email")?,
+                connector: row.try_get("connector")?,
                 created_at: from_millis(row.try_get("created_at")?)?,
                 expires_at: from_millis(row.try_get("expires_at")?)?,
             })
@@ -501,12 +507,12 @@ macro_rules! sql_store {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES ($1, $2, \
                      $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                     $19, $20, $21)"
+                     $19, $20, $21, $22, $23)"
                 )))
                 .bind(inv.id)
                 .bind(inv.account_id)
                 .bind(inv.kind.as_str())
-                .bind(&inv.connector)
+                .bind(inv.connector.as_deref().unwrap_or(""))
                 .bind(inv.direction.as_str())
                 .bind(inv.connection_id)
                 .bind(&inv.connection_name)
@@ -523,6 +529,8 @@ macro_rules! sql_store {
                 .bind(Json(&inv.metadata))
                 .bind(to_millis(inv.created_at))
                 .bind(inv.revoked_at.map(to_millis))
+                .bind(&inv.category)
+                .bind(&inv.remote_environment)
                 .bind(token_hash)
                 .execute(&mut *tx)
                 .await?;
@@ -836,7 +844,7 @@ macro_rules! sql_store {
             ) -> StoreResult<Option<(GuestSession, Invitation)>> {
                 let row = sqlx::query(
                     "SELECT id_hash, invitation_id, language, verified_email, pending_email, \
-                     created_at, expires_at FROM guest_sessions WHERE id_hash = $1",
+                     connector, created_at, expires_at FROM guest_sessions WHERE id_hash = $1",
                 )
                 .bind(id_hash)
                 .fetch_optional(self.writer())
@@ -850,6 +858,19 @@ macro_rules! sql_store {
                 .fetch_one(self.writer())
                 .await?;
                 Ok(Some((session, invitation_row(&invitation)?)))
+            }
+
+            async fn set_session_connector(
+                &self,
+                id_hash: &[u8],
+                connector: &str,
+            ) -> StoreResult<()> {
+                sqlx::query("UPDATE guest_sessions SET connector = $2 WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .bind(connector)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
             }
 
             async fn set_session_language(

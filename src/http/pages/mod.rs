@@ -24,7 +24,7 @@ use crate::i18n::{Arg, t, t_args};
 use crate::secret::Secret;
 use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Submitted};
 pub use guard::GuestLimits;
-use views::{CodePage, EmailPage, FormPage, MessagePage, Page};
+use views::{CodePage, EmailPage, FormPage, MessagePage, Page, PickPage};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/g/s/email", get(current_step).post(ask_for_code))
         .route("/g/s/code", get(current_step).post(check_code))
         .route("/g/s/submit", get(current_step).post(submit))
+        .route("/g/s/pick", get(current_step).post(pick_tool))
         .route("/g/{token}", get(open_link))
         .layer(from_fn_with_state(state, limit_per_ip))
         .layer(from_fn(guard::headers))
@@ -112,7 +113,7 @@ impl IntoResponse for GuestError {
                 "session-title",
                 &["session-body"],
             ),
-            GuestError::NotVerified => forbidden("en"),
+            GuestError::StepSkipped => forbidden("en"),
             GuestError::Service(e) => {
                 tracing::error!(error = %e, "a guest request failed");
                 message(
@@ -221,13 +222,12 @@ async fn current_step(
     .await
 }
 
+/// The connector's name for headings; the category while the guest has yet to pick.
 fn connector_name(state: &AppState, guest: &Guest) -> String {
-    state
-        .portico
-        .catalog
-        .get(&guest.invitation.connector)
-        .map(|s| s.name.clone())
-        .unwrap_or_else(|| guest.invitation.connector.clone())
+    match state.portico.guest_connector(guest) {
+        Some(spec) => spec.name.clone(),
+        None => guest.invitation.category.clone().unwrap_or_default(),
+    }
 }
 
 fn email_page(
@@ -282,8 +282,8 @@ fn form_page(
     problems: &[FormProblem],
     general_error: Option<String>,
 ) -> Response {
-    let Ok(spec) = state.portico.guest_connector(guest) else {
-        return GuestError::UnknownLink.into_response();
+    let Some(spec) = state.portico.guest_connector(guest) else {
+        return pick_page(state, guest, cookie, None);
     };
     let status = if problems.is_empty() && general_error.is_none() {
         StatusCode::OK
@@ -310,6 +310,60 @@ fn form_page(
         guard::csp(invitation.redirect_url.as_deref()),
     );
     response
+}
+
+/// For a category invitation: the tools the guest may pick from.
+fn pick_page(
+    state: &AppState,
+    guest: &Guest,
+    cookie: &Secret<String>,
+    error: Option<String>,
+) -> Response {
+    let choices = state
+        .portico
+        .guest_choices(guest)
+        .into_iter()
+        .map(|spec| (spec.id.clone(), spec.name.clone()))
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(
+        status,
+        PickPage::new(
+            &guest.session.language,
+            guest.invitation.category.as_deref().unwrap_or_default(),
+            &guest.invitation.connection_name,
+            guard::csrf_token(cookie),
+            choices,
+            error,
+        ),
+    )
+}
+
+/// `POST /g/s/pick`: the guest picks a tool of the invitation's category.
+async fn pick_tool(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (mut guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    if guest.session.needs_email_proof(&guest.invitation) {
+        return GuestError::StepSkipped.into_response();
+    }
+    match state
+        .portico
+        .pick_connector(&mut guest, field(&form, "connector"))
+        .await
+    {
+        Ok(true) => step_page(&state, &guest, &cookie, false).await,
+        Ok(false) => {
+            let error = t(&guest.session.language, "pick-missing");
+            pick_page(&state, &guest, &cookie, Some(error))
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn step_page(
@@ -455,7 +509,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     // What the guest typed, to show again: never the secret fields (the page drops them).
     let typed = |state: &AppState| -> Map<String, Value> {
         let mut values = guest.invitation.prefill.clone();
-        if let Ok(spec) = state.portico.guest_connector(&guest) {
+        if let Some(spec) = state.portico.guest_connector(&guest) {
             for f in &spec.fields {
                 let raw = field(&form, &f.key);
                 let value = match f.kind {

@@ -91,6 +91,38 @@ pub struct CodePage {
     pub error: Option<String>,
 }
 
+#[derive(Template)]
+#[template(path = "guest/pick.html")]
+pub struct PickPage {
+    pub page: Page,
+    pub connection: String,
+    pub csrf: String,
+    /// (connector id, connector name)
+    pub choices: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+impl PickPage {
+    pub fn new(
+        lang: &str,
+        category: &str,
+        connection: &str,
+        csrf: String,
+        choices: Vec<(String, String)>,
+        error: Option<String>,
+    ) -> PickPage {
+        let mut page = Page::new(lang, "pick-submit");
+        page.title = page.ta("pick-title", "category", category);
+        PickPage {
+            page,
+            connection: connection.to_string(),
+            csrf,
+            choices,
+            error,
+        }
+    }
+}
+
 /// One input of the form.
 pub struct FieldView {
     pub key: String,
