@@ -47,6 +47,8 @@ pub async fn open(
             mail_from: settings.smtp_from.clone(),
             guest_rate_per_ip: settings.guest_rate_per_ip.max(1),
             guest_rate_per_invitation: settings.guest_rate_per_invitation.max(1),
+            webhooks_allow_private: settings.webhooks_allow_private,
+            delivery_lease: chrono::Duration::seconds(settings.delivery_lease.max(1) as i64),
         }),
         mail_wakeup: Arc::new(tokio::sync::Notify::new()),
     })
@@ -73,8 +75,9 @@ pub fn state(portico: Portico) -> AppState {
     }
 }
 
-/// Starts the background workers of `serve`: the mail worker and the janitor.
+/// Starts the background workers of `serve`: mail, webhooks (and expiry), the janitor.
 pub fn start_workers(state: &AppState, settings: &Settings) {
     crate::delivery::mail::spawn(state.portico.clone(), settings.mailbox_dir());
+    crate::delivery::webhooks::spawn(state.portico.clone());
     crate::delivery::janitor::spawn(state.portico.clone(), state.guest_limits.clone());
 }

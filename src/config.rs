@@ -24,6 +24,8 @@ pub struct Settings {
     pub smtp_from: String,
     pub guest_rate_per_ip: u32,
     pub guest_rate_per_invitation: u32,
+    pub webhooks_allow_private: bool,
+    pub delivery_lease: u64,
 }
 
 /// Debug output without the database password.
@@ -49,6 +51,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_from", &self.smtp_from)
             .field("guest_rate_per_ip", &self.guest_rate_per_ip)
             .field("guest_rate_per_invitation", &self.guest_rate_per_invitation)
+            .field("webhooks_allow_private", &self.webhooks_allow_private)
+            .field("delivery_lease", &self.delivery_lease)
             .finish()
     }
 }

@@ -2,3 +2,4 @@
 
 pub mod janitor;
 pub mod mail;
+pub mod webhooks;

@@ -29,16 +29,22 @@ pub enum Scope {
     ConnectionsSecrets,
     #[serde(rename = "events:read")]
     EventsRead,
+    #[serde(rename = "webhooks:read")]
+    WebhooksRead,
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 8] = [
         Scope::InvitationsRead,
         Scope::InvitationsWrite,
         Scope::ConnectionsRead,
         Scope::ConnectionsWrite,
         Scope::ConnectionsSecrets,
         Scope::EventsRead,
+        Scope::WebhooksRead,
+        Scope::WebhooksWrite,
     ];
 
     /// The scopes of a key created without `--scope`: everything but reading secrets.
@@ -57,6 +63,8 @@ impl Scope {
             Scope::ConnectionsWrite => "connections:write",
             Scope::ConnectionsSecrets => "connections:secrets",
             Scope::EventsRead => "events:read",
+            Scope::WebhooksRead => "webhooks:read",
+            Scope::WebhooksWrite => "webhooks:write",
         }
     }
 

@@ -12,6 +12,7 @@ pub enum EventType {
     InvitationEmailVerified,
     InvitationRevoked,
     InvitationFulfilled,
+    InvitationExpired,
     ConnectionCreated,
     ConnectionUpdated,
     ConnectionDeleted,
@@ -20,6 +21,24 @@ pub enum EventType {
 }
 
 impl EventType {
+    pub const ALL: [EventType; 11] = [
+        EventType::InvitationCreated,
+        EventType::InvitationOpened,
+        EventType::InvitationEmailVerified,
+        EventType::InvitationRevoked,
+        EventType::InvitationFulfilled,
+        EventType::InvitationExpired,
+        EventType::ConnectionCreated,
+        EventType::ConnectionUpdated,
+        EventType::ConnectionDeleted,
+        EventType::ConnectionCheckFailed,
+        EventType::ConnectionCredentialsRead,
+    ];
+
+    pub fn parse(s: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::InvitationCreated => "invitation.created",
@@ -27,6 +46,7 @@ impl EventType {
             EventType::InvitationEmailVerified => "invitation.email_verified",
             EventType::InvitationRevoked => "invitation.revoked",
             EventType::InvitationFulfilled => "invitation.fulfilled",
+            EventType::InvitationExpired => "invitation.expired",
             EventType::ConnectionCreated => "connection.created",
             EventType::ConnectionUpdated => "connection.updated",
             EventType::ConnectionDeleted => "connection.deleted",

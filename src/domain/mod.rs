@@ -6,6 +6,7 @@ pub mod connector;
 pub mod event;
 pub mod guest;
 pub mod invitation;
+pub mod webhook;
 
 use serde::Serialize;
 

@@ -16,6 +16,7 @@ use utoipa::openapi::{RefOr, Schema};
         (name = "connections", description = "Configured connectors with encrypted credentials"),
         (name = "connectors", description = "The catalog"),
         (name = "events", description = "What happened, oldest first"),
+        (name = "webhooks", description = "Events delivered to your URLs, signed per Standard Webhooks"),
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "kondado", description = "Compatible with Kondado's collection guests"),
         (name = "kombo", description = "Compatible with Kombo's connect links"),

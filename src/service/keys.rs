@@ -3,6 +3,7 @@
 use super::invitations::Idempotency;
 use super::{Portico, ServiceResult};
 use crate::domain::connection::Connection;
+use crate::domain::webhook::WebhookEndpoint;
 use crate::store::KeyHolder;
 
 /// What a rotation did.
@@ -12,6 +13,7 @@ pub struct Rotation {
     pub rewrapped_connections: u64,
     pub rewrapped_idempotent_replies: u64,
     pub rewrapped_emails: u64,
+    pub rewrapped_webhook_endpoints: u64,
 }
 
 const BATCH: i64 = 200;
@@ -27,6 +29,7 @@ impl KeyHolder {
                 Idempotency::binding_for(*account_id, key)
             }
             KeyHolder::OutboxEmail { id } => super::mail::binding(*id),
+            KeyHolder::WebhookEndpoint { id } => WebhookEndpoint::binding(*id),
         }
     }
 }
@@ -56,6 +59,9 @@ impl Portico {
                             &mut rotation.rewrapped_idempotent_replies
                         }
                         KeyHolder::OutboxEmail { .. } => &mut rotation.rewrapped_emails,
+                        KeyHolder::WebhookEndpoint { .. } => {
+                            &mut rotation.rewrapped_webhook_endpoints
+                        }
                     } += 1;
                 }
             }

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod keys;
 pub mod mail;
 pub mod views;
+pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use std::sync::Arc;
@@ -33,6 +34,10 @@ pub struct ServiceSettings {
     /// Guest page requests allowed per minute from one IP address, and for one invitation.
     pub guest_rate_per_ip: u32,
     pub guest_rate_per_invitation: u32,
+    /// Let webhooks reach private and loopback addresses (development and tests only).
+    pub webhooks_allow_private: bool,
+    /// How long a node holds what it is delivering before another may take over.
+    pub delivery_lease: chrono::Duration,
 }
 
 /// Everything a use case may touch; cheap to clone.

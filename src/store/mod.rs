@@ -16,6 +16,7 @@ use crate::domain::connection::{Connection, LastCheck};
 use crate::domain::event::{Event, NewEvent};
 use crate::domain::guest::{EmailCode, GuestSession};
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
+use crate::domain::webhook::{AttemptOutcome, WebhookAttempt, WebhookEndpoint};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -76,6 +77,15 @@ pub enum KeyHolder {
     Connection { account_id: Uuid, id: Uuid },
     IdempotentReply { account_id: Uuid, key: String },
     OutboxEmail { id: Uuid },
+    WebhookEndpoint { id: Uuid },
+}
+
+/// An event waiting to go to one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingDelivery {
+    pub event: Event,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 /// What a guest's submission writes.
@@ -281,6 +291,70 @@ pub trait Store: Send + Sync + 'static {
         replies_before: DateTime<Utc>,
         sent_before: DateTime<Utc>,
     ) -> StoreResult<u64>;
+
+    async fn create_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> StoreResult<()>;
+    async fn list_webhook_endpoints(&self, account_id: Uuid) -> StoreResult<Vec<WebhookEndpoint>>;
+    async fn get_webhook_endpoint(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<WebhookEndpoint>>;
+    /// Deletes the endpoint and what it had left to deliver.
+    async fn delete_webhook_endpoint(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// Stores rotated secrets (already sealed).
+    async fn update_webhook_secrets(&self, endpoint: &WebhookEndpoint) -> StoreResult<bool>;
+    /// Leases up to `limit` enabled endpoints that have a delivery due, for `node` until
+    /// `until`; an endpoint is leased by one node at a time (`FOR UPDATE SKIP LOCKED` on
+    /// PostgreSQL), and a lease left by a dead node expires.
+    async fn claim_webhook_endpoints(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<WebhookEndpoint>>;
+    /// Extends the lease if `node` still holds it.
+    async fn renew_webhook_lease(
+        &self,
+        id: Uuid,
+        node: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn release_webhook_endpoint(&self, id: Uuid, node: &str) -> StoreResult<()>;
+    /// The endpoint's undelivered events in order, with their failed attempts so far and when
+    /// each is due.
+    async fn pending_webhook_deliveries(
+        &self,
+        endpoint_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<PendingDelivery>>;
+    /// Records an attempt and its outcome in one transaction.
+    async fn record_webhook_attempt(
+        &self,
+        attempt: &WebhookAttempt,
+        outcome: AttemptOutcome,
+    ) -> StoreResult<()>;
+    async fn list_webhook_attempts(
+        &self,
+        endpoint_id: Uuid,
+        page: Page,
+    ) -> StoreResult<Vec<WebhookAttempt>>;
+    /// Undelivered webhook deliveries and unsent emails (for `/metrics`).
+    async fn queue_depths(&self) -> StoreResult<(i64, i64)>;
+
+    /// Invitations past their expiry that have not had `invitation.expired` yet.
+    async fn invitations_to_expire(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Invitation>>;
+    /// Writes `event` if the invitation has not had its expiry event yet; `false` otherwise.
+    async fn mark_invitation_expired(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> StoreResult<bool>;
 
     async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
     async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool>;

@@ -3,7 +3,9 @@
 //! integer milliseconds, so one body of code serves both; the macro stamps it out per backend.
 
 macro_rules! sql_store {
-    ($store:ty, $db:ty) => {
+    // `$skip_locked`: how a claim skips rows another node is claiming; PostgreSQL's
+    // `FOR UPDATE SKIP LOCKED`, nothing on SQLite, whose single writer serialises claims.
+    ($store:ty, $db:ty, $skip_locked:literal) => {
         use crate::crypto::WrappedKey;
         use crate::domain::account::{Account, ApiKey, Scope};
         use crate::domain::connection::{Connection, LastCheck};
@@ -12,9 +14,13 @@ macro_rules! sql_store {
         use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
         use crate::store::{
             from_millis, to_millis, ConnectionWrite, CreatedConnection, IdempotentResponse,
-            Inserted, InvitationFilter, KeyHolder, OutboxEmail, Page, StoreError, StoreResult,
+            Inserted, InvitationFilter, KeyHolder, OutboxEmail, Page, PendingDelivery, StoreError,
+            StoreResult,
         };
         use crate::domain::guest::{EmailCode, GuestSession};
+        use crate::domain::webhook::{
+            parse_filter, stored_filter, AttemptOutcome, WebhookAttempt, WebhookEndpoint,
+        };
         use chrono::{DateTime, Utc};
         use serde_json::{Map, Value};
         use sqlx::types::Json;
@@ -132,8 +138,57 @@ macro_rules! sql_store {
                 .bind(to_millis(e.event.timestamp))
                 .execute(&mut **tx)
                 .await?;
+                // One delivery per subscribed endpoint, in the event's own transaction.
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, attempts, \
+                     next_attempt_at, created_at) SELECT w.id, e.id, e.seq, 0, e.created_at, \
+                     e.created_at FROM webhook_endpoints w, events e WHERE e.id = $1 \
+                     AND w.account_id = e.account_id AND w.disabled_at IS NULL \
+                     AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%')",
+                )
+                .bind(e.event.id)
+                .execute(&mut **tx)
+                .await?;
             }
             Ok(())
+        }
+
+        const WEBHOOK_COLUMNS: &str = "id, account_id, url, event_types, data_key, data_key_id, \
+             secret, previous_secret, previous_until, disabled_at, created_at";
+
+        fn webhook_row(row: &DbRow) -> StoreResult<WebhookEndpoint> {
+            let stored: String = row.try_get("event_types")?;
+            Ok(WebhookEndpoint {
+                id: row.try_get("id")?,
+                account_id: row.try_get("account_id")?,
+                url: row.try_get("url")?,
+                event_types: parse_filter(&stored),
+                data_key: wrapped_key(row)?,
+                sealed_secret: row.try_get("secret")?,
+                sealed_previous_secret: row.try_get("previous_secret")?,
+                previous_until: row
+                    .try_get::<Option<i64>, _>("previous_until")?
+                    .map(from_millis)
+                    .transpose()?,
+                disabled_at: row
+                    .try_get::<Option<i64>, _>("disabled_at")?
+                    .map(from_millis)
+                    .transpose()?,
+                created_at: from_millis(row.try_get("created_at")?)?,
+            })
+        }
+
+        fn attempt_row(row: &DbRow) -> StoreResult<WebhookAttempt> {
+            let status: Option<i32> = row.try_get("status")?;
+            Ok(WebhookAttempt {
+                id: row.try_get("id")?,
+                endpoint_id: row.try_get("endpoint_id")?,
+                event_id: row.try_get("event_id")?,
+                attempted_at: from_millis(row.try_get("attempted_at")?)?,
+                status: status.and_then(|s| u16::try_from(s).ok()),
+                error: row.try_get("error")?,
+                duration_ms: row.try_get("duration_ms")?,
+            })
         }
 
         async fn insert_connection_row(tx: &mut Tx<'_>, c: &Connection) -> StoreResult<()> {
@@ -235,6 +290,27 @@ macro_rules! sql_store {
             .execute(&mut **tx)
             .await?;
             Ok(())
+        }
+
+        /// The row of `columns` in `table` with this id, if the account owns it.
+        async fn owned_row<T>(
+            pool: &sqlx::Pool<$db>,
+            columns: &str,
+            table: &str,
+            account_id: Uuid,
+            id: Uuid,
+            map: fn(&DbRow) -> StoreResult<T>,
+        ) -> StoreResult<Option<T>> {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {columns} FROM {table} WHERE account_id = $1 AND id = $2"
+            )))
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .as_ref()
+            .map(map)
+            .transpose()
         }
 
         /// Keyset page, newest first.
@@ -382,17 +458,8 @@ macro_rules! sql_store {
                 account_id: Uuid,
                 id: Uuid,
             ) -> StoreResult<Option<Connection>> {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {CONNECTION_COLUMNS} FROM connections \
-                     WHERE account_id = $1 AND id = $2"
-                )))
-                .bind(account_id)
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?
-                .as_ref()
-                .map(connection_row)
-                .transpose()
+                let table = "connections";
+                owned_row(self.reader(), CONNECTION_COLUMNS, table, account_id, id, connection_row).await
             }
 
             async fn list_connections(
@@ -575,17 +642,8 @@ macro_rules! sql_store {
                 account_id: Uuid,
                 id: Uuid,
             ) -> StoreResult<Option<Invitation>> {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {INVITATION_COLUMNS} FROM invitations \
-                     WHERE account_id = $1 AND id = $2"
-                )))
-                .bind(account_id)
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?
-                .as_ref()
-                .map(invitation_row)
-                .transpose()
+                let table = "invitations";
+                owned_row(self.reader(), INVITATION_COLUMNS, table, account_id, id, invitation_row).await
             }
 
             async fn list_invitations(
@@ -748,6 +806,20 @@ macro_rules! sql_store {
                     };
                     found.push((holder, wrapped_key(&row)?));
                 }
+                for row in sqlx::query(
+                    "SELECT id, data_key, data_key_id FROM webhook_endpoints \
+                     WHERE data_key_id <> $1 ORDER BY id LIMIT $2",
+                )
+                .bind(key_id)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?
+                {
+                    let holder = KeyHolder::WebhookEndpoint {
+                        id: row.try_get("id")?,
+                    };
+                    found.push((holder, wrapped_key(&row)?));
+                }
                 Ok(found)
             }
 
@@ -768,6 +840,11 @@ macro_rules! sql_store {
                 let q = match holder {
                     KeyHolder::Connection { id, .. } => swap(
                         "UPDATE connections SET data_key = $1, data_key_id = $2 \
+                         WHERE data_key = $3 AND data_key_id = $4 AND id = $5",
+                    )
+                    .bind(*id),
+                    KeyHolder::WebhookEndpoint { id } => swap(
+                        "UPDATE webhook_endpoints SET data_key = $1, data_key_id = $2 \
                          WHERE data_key = $3 AND data_key_id = $4 AND id = $5",
                     )
                     .bind(*id),
@@ -1114,6 +1191,298 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 Ok(purged)
+            }
+
+            async fn create_webhook_endpoint(&self, w: &WebhookEndpoint) -> StoreResult<()> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO webhook_endpoints ({WEBHOOK_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                )))
+                .bind(w.id)
+                .bind(w.account_id)
+                .bind(&w.url)
+                .bind(stored_filter(&w.event_types))
+                .bind(&w.data_key.bytes)
+                .bind(&w.data_key.key_id)
+                .bind(&w.sealed_secret)
+                .bind(&w.sealed_previous_secret)
+                .bind(w.previous_until.map(to_millis))
+                .bind(w.disabled_at.map(to_millis))
+                .bind(to_millis(w.created_at))
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
+            async fn list_webhook_endpoints(
+                &self,
+                account_id: Uuid,
+            ) -> StoreResult<Vec<WebhookEndpoint>> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {WEBHOOK_COLUMNS} FROM webhook_endpoints WHERE account_id = $1 \
+                     ORDER BY id"
+                )))
+                .bind(account_id)
+                .fetch_all(self.reader())
+                .await?
+                .iter()
+                .map(webhook_row)
+                .collect()
+            }
+
+            async fn get_webhook_endpoint(
+                &self,
+                account_id: Uuid,
+                id: Uuid,
+            ) -> StoreResult<Option<WebhookEndpoint>> {
+                let table = "webhook_endpoints";
+                owned_row(self.writer(), WEBHOOK_COLUMNS, table, account_id, id, webhook_row).await
+            }
+
+            async fn delete_webhook_endpoint(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let done = sqlx::query(
+                    "DELETE FROM webhook_endpoints WHERE account_id = $1 AND id = $2",
+                )
+                .bind(account_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn update_webhook_secrets(&self, w: &WebhookEndpoint) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE webhook_endpoints SET secret = $3, previous_secret = $4, \
+                     previous_until = $5 WHERE account_id = $1 AND id = $2",
+                )
+                .bind(w.account_id)
+                .bind(w.id)
+                .bind(&w.sealed_secret)
+                .bind(&w.sealed_previous_secret)
+                .bind(w.previous_until.map(to_millis))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_webhook_endpoints(
+                &self,
+                node: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+                limit: i64,
+            ) -> StoreResult<Vec<WebhookEndpoint>> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE webhook_endpoints SET locked_until = $1, locked_by = $2 \
+                     WHERE id IN (SELECT w.id FROM webhook_endpoints w \
+                     WHERE w.disabled_at IS NULL \
+                     AND (w.locked_until IS NULL OR w.locked_until < $3) \
+                     AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id \
+                     AND d.delivered_at IS NULL AND d.given_up_at IS NULL \
+                     AND d.next_attempt_at <= $3) \
+                     ORDER BY w.id LIMIT $4{}) RETURNING {WEBHOOK_COLUMNS}",
+                    $skip_locked
+                )))
+                .bind(to_millis(until))
+                .bind(node)
+                .bind(to_millis(now))
+                .bind(limit)
+                .fetch_all(self.writer())
+                .await?
+                .iter()
+                .map(webhook_row)
+                .collect()
+            }
+
+            async fn renew_webhook_lease(
+                &self,
+                id: Uuid,
+                node: &str,
+                until: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE webhook_endpoints SET locked_until = $3 \
+                     WHERE id = $1 AND locked_by = $2",
+                )
+                .bind(id)
+                .bind(node)
+                .bind(to_millis(until))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_webhook_endpoint(&self, id: Uuid, node: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE webhook_endpoints SET locked_until = NULL, locked_by = NULL \
+                     WHERE id = $1 AND locked_by = $2",
+                )
+                .bind(id)
+                .bind(node)
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
+            async fn pending_webhook_deliveries(
+                &self,
+                endpoint_id: Uuid,
+                limit: i64,
+            ) -> StoreResult<Vec<PendingDelivery>> {
+                sqlx::query(
+                    "SELECT e.id, e.type, e.data, e.created_at, d.attempts, d.next_attempt_at \
+                     FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
+                     WHERE d.endpoint_id = $1 AND d.delivered_at IS NULL \
+                     AND d.given_up_at IS NULL ORDER BY d.event_seq LIMIT $2",
+                )
+                .bind(endpoint_id)
+                .bind(limit)
+                .fetch_all(self.writer())
+                .await?
+                .iter()
+                .map(|row| {
+                    Ok(PendingDelivery {
+                        event: event_row(row)?,
+                        attempts: row.try_get("attempts")?,
+                        next_attempt_at: from_millis(row.try_get("next_attempt_at")?)?,
+                    })
+                })
+                .collect()
+            }
+
+            async fn record_webhook_attempt(
+                &self,
+                a: &WebhookAttempt,
+                outcome: AttemptOutcome,
+            ) -> StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                sqlx::query(
+                    "INSERT INTO webhook_attempts (id, endpoint_id, event_id, attempted_at, \
+                     status, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(a.id)
+                .bind(a.endpoint_id)
+                .bind(a.event_id)
+                .bind(to_millis(a.attempted_at))
+                .bind(a.status.map(i32::from))
+                .bind(&a.error)
+                .bind(a.duration_ms)
+                .execute(&mut *tx)
+                .await?;
+                let at = to_millis(a.attempted_at);
+                let (sql, value) = match outcome {
+                    AttemptOutcome::Delivered => (
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = $3 \
+                         WHERE endpoint_id = $1 AND event_id = $2",
+                        at,
+                    ),
+                    AttemptOutcome::Retry(next) => (
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, \
+                         next_attempt_at = $3 WHERE endpoint_id = $1 AND event_id = $2",
+                        to_millis(next),
+                    ),
+                    AttemptOutcome::GiveUp | AttemptOutcome::Disable => (
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, given_up_at = $3 \
+                         WHERE endpoint_id = $1 AND event_id = $2",
+                        at,
+                    ),
+                };
+                sqlx::query(sql)
+                    .bind(a.endpoint_id)
+                    .bind(a.event_id)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                if outcome == AttemptOutcome::Disable {
+                    sqlx::query("UPDATE webhook_endpoints SET disabled_at = $2 WHERE id = $1")
+                        .bind(a.endpoint_id)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_webhook_attempts(
+                &self,
+                endpoint_id: Uuid,
+                page: Page,
+            ) -> StoreResult<Vec<WebhookAttempt>> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT id, endpoint_id, event_id, attempted_at, status, error, duration_ms \
+                     FROM webhook_attempts WHERE endpoint_id = ",
+                );
+                q.push_bind(endpoint_id);
+                push_page(&mut q, page);
+                q.build()
+                    .fetch_all(self.reader())
+                    .await?
+                    .iter()
+                    .map(attempt_row)
+                    .collect()
+            }
+
+            async fn queue_depths(&self) -> StoreResult<(i64, i64)> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM webhook_deliveries WHERE delivered_at IS NULL \
+                     AND given_up_at IS NULL) AS hooks, (SELECT COUNT(*) FROM outbox_emails \
+                     WHERE sent_at IS NULL) AS mails",
+                )
+                .fetch_one(self.reader())
+                .await?;
+                Ok((row.try_get("hooks")?, row.try_get("mails")?))
+            }
+
+            async fn invitations_to_expire(
+                &self,
+                now: DateTime<Utc>,
+                limit: i64,
+            ) -> StoreResult<Vec<Invitation>> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE expired_event_at IS NULL \
+                     AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1 \
+                     AND (max_uses IS NULL OR use_count < max_uses) ORDER BY id LIMIT $2"
+                )))
+                .bind(to_millis(now))
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?
+                .iter()
+                .map(invitation_row)
+                .collect()
+            }
+
+            async fn mark_invitation_expired(
+                &self,
+                id: Uuid,
+                now: DateTime<Utc>,
+                event: &NewEvent,
+            ) -> StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let done = sqlx::query(
+                    "UPDATE invitations SET expired_event_at = $2 \
+                     WHERE id = $1 AND expired_event_at IS NULL",
+                )
+                .bind(id)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_events(&mut tx, std::slice::from_ref(event)).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {

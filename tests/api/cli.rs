@@ -265,6 +265,12 @@ impl Served {
     }
 
     /// Every captured line, stdout then stderr.
+    /// Kills the process without warning (`kill -9`), as a crash would.
+    pub async fn kill_hard(&mut self) {
+        self.child.start_kill().expect("kill -9");
+        let _ = self.child.wait().await;
+    }
+
     pub fn all_lines(&self) -> impl Iterator<Item = &String> {
         self.stdout.iter().chain(self.stderr.iter())
     }

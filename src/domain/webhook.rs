@@ -1,0 +1,217 @@
+//! Webhook rules, pure: which events an endpoint takes, when a failed delivery is tried again,
+//! the Standard Webhooks signature, and which addresses a webhook may never reach.
+
+use base64::Engine;
+use chrono::Duration;
+use hmac::{KeyInit, Mac};
+use std::net::IpAddr;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// How long a replaced secret keeps signing after a rotation.
+pub const PREVIOUS_SECRET_GRACE: Duration = Duration::hours(24);
+
+/// The wait after the n-th failed attempt (Standard Webhooks' schedule); after the last the
+/// delivery is given up. 5 s + 5 min + 30 min + 2 h + 5 h + 10 h + 10 h: over a day.
+pub const RETRY_SCHEDULE: [Duration; 7] = [
+    Duration::seconds(5),
+    Duration::minutes(5),
+    Duration::minutes(30),
+    Duration::hours(2),
+    Duration::hours(5),
+    Duration::hours(10),
+    Duration::hours(10),
+];
+
+/// When to try again after `failed_attempts` failures; `None`: give up.
+pub fn retry_after(failed_attempts: i32) -> Option<Duration> {
+    usize::try_from(failed_attempts - 1)
+        .ok()
+        .and_then(|i| RETRY_SCHEDULE.get(i).copied())
+}
+
+/// Event types as stored: `,a,b,` for a filter, empty for every event, so one SQL `LIKE`
+/// matches on both backends.
+pub fn stored_filter(event_types: &[String]) -> String {
+    if event_types.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", event_types.join(","))
+    }
+}
+
+pub fn parse_filter(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A new signing secret: `whsec_` and 32 random bytes in base64.
+pub fn new_secret(random: &[u8; 32]) -> String {
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(random)
+    )
+}
+
+/// `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` under the secret's key bytes.
+pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_")?)
+        .ok()?;
+    let mut mac = HmacSha256::new_from_slice(&key).ok()?;
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    Some(format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    ))
+}
+
+/// Addresses a webhook must not reach unless the operator allows private targets: loopback,
+/// private, link-local, unique-local, unspecified, multicast, shared (CGNAT) and the like.
+pub fn is_forbidden_target(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || a >= 240
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_forbidden_target(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_span_more_than_a_day_then_stop() {
+        let total: Duration = RETRY_SCHEDULE.iter().copied().sum();
+        assert!(total > Duration::hours(24));
+        assert_eq!(retry_after(1), Some(Duration::seconds(5)));
+        assert_eq!(retry_after(7), Some(Duration::hours(10)));
+        assert_eq!(retry_after(8), None);
+    }
+
+    #[test]
+    fn filters_round_trip() {
+        let types = vec![
+            "connection.created".to_string(),
+            "invitation.revoked".to_string(),
+        ];
+        let stored = stored_filter(&types);
+        assert_eq!(stored, ",connection.created,invitation.revoked,");
+        assert_eq!(parse_filter(&stored), types);
+        assert_eq!(stored_filter(&[]), "");
+    }
+
+    #[test]
+    fn signature_matches_the_standard_webhooks_example() {
+        // The example of the Standard Webhooks specification.
+        let signature = sign(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            br#"{"test": 2432232314}"#,
+        );
+        assert_eq!(
+            signature.as_deref(),
+            Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        );
+    }
+
+    #[test]
+    fn private_and_local_targets_are_forbidden() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_forbidden_target(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
+            assert!(!is_forbidden_target(ip.parse().unwrap()), "{ip}");
+        }
+    }
+}
+
+/// A webhook endpoint as stored; its secrets are sealed with its own data key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookEndpoint {
+    pub id: uuid::Uuid,
+    pub account_id: uuid::Uuid,
+    pub url: String,
+    /// Empty: every event.
+    pub event_types: Vec<String>,
+    pub data_key: crate::crypto::WrappedKey,
+    pub sealed_secret: String,
+    /// The secret before the last rotation, still signing until `previous_until`.
+    pub sealed_previous_secret: Option<String>,
+    pub previous_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl WebhookEndpoint {
+    /// Associated data binding the endpoint's data key and secrets to it.
+    pub fn binding(id: uuid::Uuid) -> Vec<u8> {
+        format!("portico:webhook:{id}").into_bytes()
+    }
+}
+
+/// One try to deliver one event to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookAttempt {
+    pub id: uuid::Uuid,
+    pub endpoint_id: uuid::Uuid,
+    pub event_id: uuid::Uuid,
+    pub attempted_at: chrono::DateTime<chrono::Utc>,
+    /// The HTTP status the endpoint answered, if it answered.
+    pub status: Option<u16>,
+    /// Why the attempt failed, if it did (never a secret).
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+/// What an attempt leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered,
+    /// Failed; try again at this time.
+    Retry(chrono::DateTime<chrono::Utc>),
+    /// Failed for the last time.
+    GiveUp,
+    /// The endpoint answered 410 Gone: disable it.
+    Disable,
+}
