@@ -168,6 +168,16 @@ async fn every_event_arrives_signed_and_in_order(backend: Backend) {
         .await;
     assert_eq!(attempts.json["data"].as_array().unwrap().len(), 3);
     assert_eq!(attempts.json["data"][0]["status"], 200);
+
+    let metrics = app.get("/metrics").await.text;
+    for name in [
+        "portico_webhook_attempts_total",
+        "portico_webhook_queue_depth",
+        "portico_email_queue_depth",
+        "portico_webhook_delivery_latency_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name} in /metrics");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
