@@ -43,7 +43,8 @@ struct Global {
     database_url: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+/// Not `Debug`: `--smtp-url` may carry a password.
+#[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service.
     Serve {
@@ -53,6 +54,10 @@ enum Command {
         /// Base URL of invitation links; also PORTICO_PUBLIC_URL. Default http://{listen}.
         #[arg(long)]
         public_url: Option<String>,
+        /// SMTP server for guest emails, e.g. smtp://user:pass@host:587?tls=required; also
+        /// PORTICO_SMTP_URL. Default: none, emails are written to {data_dir}/mailbox/.
+        #[arg(long)]
+        smtp_url: Option<String>,
     },
     /// Manage accounts.
     Accounts {
@@ -188,9 +193,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         database_url: cli.global.database_url.clone(),
         ..Overrides::default()
     };
-    if let Command::Serve { listen, public_url } = &cli.command {
+    if let Command::Serve {
+        listen,
+        public_url,
+        smtp_url,
+    } = &cli.command
+    {
         overrides.listen = *listen;
         overrides.public_url = public_url.clone();
+        overrides.smtp_url = smtp_url.clone();
     }
     let settings =
         Settings::load(cli.global.config.as_deref(), &overrides).context("reading settings")?;
@@ -319,7 +330,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
         );
     }
     let state = app::state(portico);
-    app::start_workers(&state, settings);
+    app::start_workers(&state, settings)?;
     println!("Portico listening on http://{addr} (public URL {public_url})");
     tracing::info!(%addr, "listening");
     crate::http::serve(listener, state, shutdown_signal()).await?;

@@ -31,4 +31,4 @@ impl PostgresStore {
 
 use sqlx::Pool;
 
-super::sql::sql_store!(PostgresStore, sqlx::Postgres);
+super::sql::sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");

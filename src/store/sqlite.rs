@@ -42,4 +42,4 @@ impl SqliteStore {
     }
 }
 
-super::sql::sql_store!(SqliteStore, sqlx::Sqlite);
+super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "");
