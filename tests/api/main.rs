@@ -14,3 +14,4 @@ mod guest_client;
 mod housekeeping;
 mod invitations;
 mod security;
+mod smtp;
