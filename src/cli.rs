@@ -317,6 +317,9 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let (listener, addr, public_url) = app::bind(settings).await?;
     let portico = app::open(settings, public_url.clone(), Arc::new(SystemClock)).await?;
+    // Workers first: a bad smtp_url stops the start before a first key is printed.
+    let state = app::state(portico.clone());
+    app::start_workers(&state, settings)?;
     if let Some((account, _key, secret)) = portico.bootstrap().await.map_err(explain)? {
         println!(
             "Created account {} (number {}) and its first API key, shown only this once:\n\n  {}\n\n\
@@ -329,8 +332,6 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             secret.expose(),
         );
     }
-    let state = app::state(portico);
-    app::start_workers(&state, settings)?;
     println!("Portico listening on http://{addr} (public URL {public_url})");
     tracing::info!(%addr, "listening");
     crate::http::serve(listener, state, shutdown_signal()).await?;

@@ -564,7 +564,7 @@ async fn two_workers_never_claim_the_same_email_and_a_lease_expires(backend: Bac
     );
 
     // One is sent, one failed (due again later): both leases are dropped.
-    let sent = a.first().copied().unwrap_or(b[0]);
+    let sent = a.first().or(b.first()).copied().unwrap();
     let failed = *all.iter().find(|id| **id != sent).unwrap();
     store.mark_email_sent(sent, later).await.unwrap();
     store
@@ -697,3 +697,26 @@ async fn the_smtp_password_appears_in_no_log_line(backend: Backend) {
     );
 }
 on_both!(the_smtp_password_appears_in_no_log_line);
+
+#[tokio::test]
+async fn serve_refuses_an_unusable_smtp_url_without_printing_it_or_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let canary = format!("canary-{}", Uuid::new_v4().simple());
+    let mut command = serve_command(dir.path(), None);
+    command
+        .arg("--smtp-url")
+        .arg(format!("ftp://portico:{canary}@mail.example"));
+    let output = tokio::time::timeout(BOUND, command.output())
+        .await
+        .expect("serve exits")
+        .expect("serve runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("smtp_url"), "{stderr}");
+    assert!(!stdout.contains("pk_"), "no key printed: {stdout}");
+    assert!(
+        !stdout.contains(&canary) && !stderr.contains(&canary),
+        "{stdout}\n{stderr}"
+    );
+}
