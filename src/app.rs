@@ -75,9 +75,12 @@ pub fn state(portico: Portico) -> AppState {
     }
 }
 
-/// Starts the background workers of `serve`: mail, webhooks (and expiry), the janitor.
-pub fn start_workers(state: &AppState, settings: &Settings) {
-    crate::delivery::mail::spawn(state.portico.clone(), settings.mailbox_dir());
+/// Starts the background workers of `serve`: mail, webhooks (and expiry), the janitor. Fails
+/// on an unusable `smtp_url` or `smtp_from`, before anything is claimed.
+pub fn start_workers(state: &AppState, settings: &Settings) -> anyhow::Result<()> {
+    let outlet = crate::delivery::mail::Outlet::from_settings(settings)?;
+    crate::delivery::mail::spawn(state.portico.clone(), outlet);
     crate::delivery::webhooks::spawn(state.portico.clone());
     crate::delivery::janitor::spawn(state.portico.clone(), state.guest_limits.clone());
+    Ok(())
 }

@@ -43,7 +43,8 @@ struct Global {
     database_url: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+/// Not `Debug`: `--smtp-url` may carry a password.
+#[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service.
     Serve {
@@ -53,6 +54,10 @@ enum Command {
         /// Base URL of invitation links; also PORTICO_PUBLIC_URL. Default http://{listen}.
         #[arg(long)]
         public_url: Option<String>,
+        /// SMTP server for guest emails, e.g. smtp://user:pass@host:587?tls=required; also
+        /// PORTICO_SMTP_URL. Default: none, emails are written to {data_dir}/mailbox/.
+        #[arg(long)]
+        smtp_url: Option<String>,
     },
     /// Manage accounts.
     Accounts {
@@ -188,9 +193,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         database_url: cli.global.database_url.clone(),
         ..Overrides::default()
     };
-    if let Command::Serve { listen, public_url } = &cli.command {
+    if let Command::Serve {
+        listen,
+        public_url,
+        smtp_url,
+    } = &cli.command
+    {
         overrides.listen = *listen;
         overrides.public_url = public_url.clone();
+        overrides.smtp_url = smtp_url.clone();
     }
     let settings =
         Settings::load(cli.global.config.as_deref(), &overrides).context("reading settings")?;
@@ -306,6 +317,9 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let (listener, addr, public_url) = app::bind(settings).await?;
     let portico = app::open(settings, public_url.clone(), Arc::new(SystemClock)).await?;
+    // Workers first: a bad smtp_url stops the start before a first key is printed.
+    let state = app::state(portico.clone());
+    app::start_workers(&state, settings)?;
     if let Some((account, _key, secret)) = portico.bootstrap().await.map_err(explain)? {
         println!(
             "Created account {} (number {}) and its first API key, shown only this once:\n\n  {}\n\n\
@@ -318,8 +332,6 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             secret.expose(),
         );
     }
-    let state = app::state(portico);
-    app::start_workers(&state, settings);
     println!("Portico listening on http://{addr} (public URL {public_url})");
     tracing::info!(%addr, "listening");
     crate::http::serve(listener, state, shutdown_signal()).await?;

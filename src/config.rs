@@ -22,25 +22,35 @@ pub struct Settings {
     pub log: String,
     pub log_format: String,
     pub smtp_from: String,
+    /// lettre's URL form; it may carry a password, so never printed (see `Debug`).
+    pub smtp_url: String,
     pub guest_rate_per_ip: u32,
     pub guest_rate_per_invitation: u32,
     pub webhooks_allow_private: bool,
     pub delivery_lease: u64,
 }
 
-/// Debug output without the database password.
+/// A URL as it may be printed: its password, if any, replaced by `***`; something that is
+/// not a URL at all is not printed, since it could be a password put in the wrong place.
+fn without_password(value: &str) -> String {
+    match url::Url::parse(value) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) if value.is_empty() => String::new(),
+        Err(_) => "(not a URL)".to_string(),
+    }
+}
+
+/// Debug output without the passwords of the database and the SMTP server.
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let database_url = match url::Url::parse(&self.database_url) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("***"));
-                url.to_string()
-            }
-            _ => self.database_url.clone(),
-        };
         f.debug_struct("Settings")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &database_url)
+            .field("database_url", &without_password(&self.database_url))
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
             .field("max_invitation_lifetime", &self.max_invitation_lifetime)
@@ -49,6 +59,7 @@ impl std::fmt::Debug for Settings {
             .field("log", &self.log)
             .field("log_format", &self.log_format)
             .field("smtp_from", &self.smtp_from)
+            .field("smtp_url", &without_password(&self.smtp_url))
             .field("guest_rate_per_ip", &self.guest_rate_per_ip)
             .field("guest_rate_per_invitation", &self.guest_rate_per_invitation)
             .field("webhooks_allow_private", &self.webhooks_allow_private)
@@ -68,6 +79,8 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_url: Option<String>,
 }
 
 impl Settings {
@@ -105,6 +118,12 @@ impl Settings {
         } else {
             self.database_url.clone()
         }
+    }
+
+    /// The SMTP server to send email through; `None`: write it to the mailbox directory.
+    pub fn smtp_url(&self) -> Option<&str> {
+        let url = self.smtp_url.trim();
+        (!url.is_empty()).then_some(url)
     }
 
     pub fn mailbox_dir(&self) -> PathBuf {
@@ -158,6 +177,18 @@ mod tests {
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"));
         assert!(printed.contains("postgres://portico:***@db:5432/portico"));
+    }
+
+    #[test]
+    fn debug_hides_the_smtp_password() {
+        let mut s = Settings::defaults_in(Path::new("/tmp/x"));
+        assert_eq!(s.smtp_url(), None);
+        s.smtp_url = "smtp://mailer:canary-hunter3@mail.example.com:587?tls=required".into();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("canary-hunter3"), "{printed}");
+        assert!(printed.contains("smtp://mailer:***@mail.example.com:587?tls=required"));
+        s.smtp_url = "canary-hunter3".into();
+        assert!(!format!("{s:?}").contains("canary-hunter3"));
     }
 
     #[test]

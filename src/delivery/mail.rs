@@ -1,22 +1,80 @@
-//! The mail worker: takes due emails from the outbox, unseals them and delivers them. With no
-//! SMTP server configured, delivering means writing `{id}.eml` into the mailbox directory.
+//! The mail worker: claims due emails from the outbox, unseals them and delivers them, through
+//! the SMTP server when one is configured (`smtp_url`), else by writing `{id}.eml` into the
+//! mailbox directory.
+//!
+//! Several `serve` processes may share one database: each worker claims its emails with a lease
+//! (`Store::claim_emails`), so no two send the same email at once, and an email claimed by a
+//! process that died is claimed again when the lease expires. Delivery is at least once: a
+//! crash after the SMTP server accepted a message but before it was marked sent sends it again
+//! (SMTP has no idempotency key); its `Message-ID` stays the same, so receivers can tell.
 
+use anyhow::{Context, anyhow};
 use chrono::Duration;
+use lettre::address::{Address, Envelope};
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::{Path, PathBuf};
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
+use crate::config::Settings;
 use crate::service::Portico;
 use crate::service::mail::binding;
 use crate::store::OutboxEmail;
 
 /// How often the worker looks for due emails when nobody wakes it.
 const POLL: std::time::Duration = std::time::Duration::from_secs(5);
-const BATCH: i64 = 50;
+/// Emails claimed at once.
+const BATCH: i64 = 10;
+/// Longest one delivery may take, all SMTP round trips included.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// How long a claim holds: longer than a whole batch of deliveries at their longest
+/// (`BATCH * SEND_TIMEOUT`), so a live worker never loses an email it is sending.
+const LEASE: Duration = Duration::minutes(5);
 
-pub fn spawn(portico: Portico, mailbox: PathBuf) -> JoinHandle<()> {
+/// Where delivered emails go.
+#[derive(Clone)]
+pub enum Outlet {
+    /// `{id}.eml` files in this directory (no SMTP server configured).
+    Mailbox(PathBuf),
+    /// An SMTP server, with the envelope sender (the address of `smtp_from`).
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        sender: Address,
+    },
+}
+
+impl Outlet {
+    /// The SMTP server of `smtp_url` when set, else the mailbox directory. Errors never quote
+    /// the URL: it may hold a password.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Outlet> {
+        let Some(url) = settings.smtp_url() else {
+            return Ok(Outlet::Mailbox(settings.mailbox_dir()));
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow!("smtp_url (PORTICO_SMTP_URL) is not a usable SMTP URL: {e}"))?
+            .timeout(Some(SEND_TIMEOUT))
+            .build();
+        let sender = settings
+            .smtp_from
+            .parse::<Mailbox>()
+            .context("smtp_from (PORTICO_SMTP_FROM) is not an email address")?
+            .email;
+        Ok(Outlet::Smtp { transport, sender })
+    }
+}
+
+/// A name for this worker in the leases it takes: process id and a random part, so two
+/// processes (or two workers in one test process) never share it.
+fn node_name() -> String {
+    format!("pid{}-{}", std::process::id(), Uuid::new_v4().simple())
+}
+
+pub fn spawn(portico: Portico, outlet: Outlet) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let node = node_name();
         loop {
-            if let Err(e) = deliver_due(&portico, &mailbox).await {
+            if let Err(e) = deliver_due(&portico, &outlet, &node).await {
                 tracing::warn!(error = %e, "mail delivery failed; will retry");
             }
             tokio::select! {
@@ -27,16 +85,23 @@ pub fn spawn(portico: Portico, mailbox: PathBuf) -> JoinHandle<()> {
     })
 }
 
-/// Delivers every due email; returns how many were delivered.
-pub async fn deliver_due(portico: &Portico, mailbox: &Path) -> anyhow::Result<usize> {
+/// Claims and delivers every due email; returns how many were delivered.
+pub async fn deliver_due(portico: &Portico, outlet: &Outlet, node: &str) -> anyhow::Result<usize> {
     let mut delivered = 0;
     loop {
-        let due = portico.store.due_emails(portico.now(), BATCH).await?;
-        if due.is_empty() {
-            return Ok(delivered);
-        }
-        for email in &due {
-            match deliver(portico, mailbox, email).await {
+        let claimed_at = portico.now();
+        let claimed = portico
+            .store
+            .claim_emails(node, claimed_at, LEASE, BATCH)
+            .await?;
+        let held_until = claimed_at + LEASE;
+        for email in &claimed {
+            // Never start a delivery that could outlast the lease (only a clock that jumped can
+            // get here): the rest are claimed again, here or elsewhere, once the lease is over.
+            if portico.now() + SEND_TIMEOUT >= held_until {
+                break;
+            }
+            match deliver(portico, outlet, email).await {
                 Ok(()) => {
                     portico
                         .store
@@ -48,21 +113,28 @@ pub async fn deliver_due(portico: &Portico, mailbox: &Path) -> anyhow::Result<us
                     // Exponential backoff: 30 s, 1 min, 2 min, ... at most an hour.
                     let wait = Duration::seconds(30 << email.attempts.clamp(0, 7));
                     let next = portico.now() + wait.min(Duration::hours(1));
-                    tracing::warn!(email = %email.id, error = %e, "could not deliver an email");
+                    let error = format!("{e:#}");
+                    tracing::warn!(
+                        email = %email.id,
+                        attempt = email.attempts + 1,
+                        retry_at = %next,
+                        error = %error,
+                        "could not deliver an email; will retry"
+                    );
                     portico
                         .store
-                        .mark_email_failed(email.id, &e.to_string(), next)
+                        .mark_email_failed(email.id, &error, next)
                         .await?;
                 }
             }
         }
-        if due.len() < BATCH as usize {
+        if claimed.len() < BATCH as usize {
             return Ok(delivered);
         }
     }
 }
 
-async fn deliver(portico: &Portico, mailbox: &Path, email: &OutboxEmail) -> anyhow::Result<()> {
+async fn deliver(portico: &Portico, outlet: &Outlet, email: &OutboxEmail) -> anyhow::Result<()> {
     let Some(sealed) = &email.sealed_message else {
         return Ok(());
     };
@@ -70,13 +142,37 @@ async fn deliver(portico: &Portico, mailbox: &Path, email: &OutboxEmail) -> anyh
         .keyring
         .unwrap(&email.data_key, &binding(email.id))?;
     let message = data_key.open_str(&binding(email.id), sealed)?;
+    match outlet {
+        Outlet::Mailbox(mailbox) => write_to_mailbox(mailbox, email.id, message.expose()).await,
+        Outlet::Smtp { transport, sender } => {
+            // The stored message goes out byte for byte as composed (its Message-ID included);
+            // the envelope only routes it.
+            let recipient = email
+                .recipient
+                .parse::<Address>()
+                .context("the recipient is not an email address")?;
+            let envelope = Envelope::new(Some(sender.clone()), vec![recipient])?;
+            tokio::time::timeout(
+                SEND_TIMEOUT,
+                transport.send_raw(&envelope, message.expose().as_bytes()),
+            )
+            .await
+            .map_err(|_| anyhow!("the SMTP server took longer than {SEND_TIMEOUT:?}"))?
+            .map_err(|e| anyhow!("SMTP: {e}"))?;
+            tracing::info!(email = %email.id, "email sent over SMTP");
+            Ok(())
+        }
+    }
+}
+
+async fn write_to_mailbox(mailbox: &Path, id: Uuid, message: &str) -> anyhow::Result<()> {
     tokio::fs::create_dir_all(mailbox).await?;
     // Write then rename, so a reader never sees half a message; the name is the email's id, so
     // delivering twice after a crash rewrites the same file.
-    let path = mailbox.join(format!("{}.eml", email.id));
-    let partial = mailbox.join(format!(".{}.eml.partial", email.id));
-    tokio::fs::write(&partial, message.expose().as_bytes()).await?;
+    let path = mailbox.join(format!("{id}.eml"));
+    let partial = mailbox.join(format!(".{id}.eml.partial"));
+    tokio::fs::write(&partial, message.as_bytes()).await?;
     tokio::fs::rename(&partial, &path).await?;
-    tracing::info!(email = %email.id, "email written to the mailbox");
+    tracing::info!(email = %id, "email written to the mailbox");
     Ok(())
 }

@@ -48,13 +48,16 @@ impl Portico {
             "<!doctype html><html><body><p>{}</p></body></html>",
             escape_html(&draft.text).replace('\n', "<br>")
         );
+        let id = Uuid::now_v7();
+        // Stable across retries (the message is stored whole), so a receiver can drop a
+        // duplicate left by a crash between the SMTP server's acceptance and the mark as sent.
         let message = Message::builder()
+            .message_id(Some(format!("<{id}@portico>")))
             .from(from)
             .to(to)
             .subject(draft.subject)
             .multipart(MultiPart::alternative_plain_html(draft.text, html))
             .expect("a message with from, to and a body builds");
-        let id = Uuid::now_v7();
         let (data_key, wrapped) = self.keyring.new_data_key(&binding(id))?;
         let formatted = String::from_utf8_lossy(&message.formatted()).into_owned();
         Ok(Some(OutboxEmail {
@@ -69,8 +72,8 @@ impl Portico {
         }))
     }
 
-    /// Wakes the mail worker after an email was queued.
-    pub(crate) fn mail_queued(&self) {
+    /// Wakes the mail worker after an email was queued (or when one is due again).
+    pub fn mail_queued(&self) {
         self.mail_wakeup.notify_one();
     }
 }

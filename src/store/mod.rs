@@ -271,10 +271,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<i64>>;
 
     async fn enqueue_email(&self, email: &OutboxEmail) -> StoreResult<()>;
-    /// Unsent emails due by `now`, oldest first.
-    async fn due_emails(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<OutboxEmail>>;
-    /// Marks sent and drops the sealed message.
+    /// Claims up to `limit` unsent emails due by `now` whose lease is free or expired, oldest
+    /// first, for `node` until `now + lease`: in one statement, so two workers (on one database,
+    /// in any number of processes) never hold the same email at once; a worker that dies leaves
+    /// a lease that expires, and the email is claimed again.
+    async fn claim_emails(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxEmail>>;
+    /// Marks sent, drops the sealed message and the lease.
     async fn mark_email_sent(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Counts a failed attempt, keeps `error` as the last one, schedules the next attempt and
+    /// drops the lease (an email already marked sent stays sent).
     async fn mark_email_failed(
         &self,
         id: Uuid,

@@ -1,6 +1,9 @@
 //! The SQL both backends share. `$N` parameters work on SQLite and PostgreSQL alike, ids bind as
 //! UUIDs (BLOB in SQLite), JSON as `Json` (TEXT in SQLite, JSONB in PostgreSQL) and timestamps as
 //! integer milliseconds, so one body of code serves both; the macro stamps it out per backend.
+//! Its third argument is the row-locking clause of claims: `" FOR UPDATE SKIP LOCKED"` on
+//! PostgreSQL, where several processes claim at once, and `""` on SQLite, whose single writer
+//! already serialises them.
 
 macro_rules! sql_store {
     // `$skip_locked`: how a claim skips rows another node is claiming; PostgreSQL's
@@ -1120,29 +1123,42 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn due_emails(
+            async fn claim_emails(
                 &self,
+                node: &str,
                 now: DateTime<Utc>,
+                lease: chrono::Duration,
                 limit: i64,
             ) -> StoreResult<Vec<OutboxEmail>> {
-                sqlx::query(
-                    "SELECT id, account_id, recipient, data_key, data_key_id, message, \
-                     created_at, attempts, next_attempt_at FROM outbox_emails \
-                     WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-                )
+                let mut claimed = sqlx::query(concat!(
+                    "UPDATE outbox_emails SET locked_until = $2, locked_by = $3 \
+                     WHERE id IN (SELECT id FROM outbox_emails \
+                     WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+                     AND (locked_until IS NULL OR locked_until < $1) \
+                     ORDER BY id LIMIT $4",
+                    $skip_locked,
+                    ") RETURNING id, account_id, recipient, data_key, data_key_id, message, \
+                     created_at, attempts, next_attempt_at"
+                ))
                 .bind(to_millis(now))
+                .bind(to_millis(now + lease))
+                .bind(node)
                 .bind(limit)
                 .fetch_all(self.writer())
                 .await?
                 .iter()
                 .map(outbox_row)
-                .collect()
+                .collect::<StoreResult<Vec<_>>>()?;
+                // RETURNING promises no order; ids are UUIDv7, so this is oldest first.
+                claimed.sort_by_key(|e| e.id);
+                Ok(claimed)
             }
 
             async fn mark_email_sent(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query(
                     "UPDATE outbox_emails SET sent_at = $2, message = NULL, \
-                     attempts = attempts + 1 WHERE id = $1",
+                     attempts = attempts + 1, locked_until = NULL, locked_by = NULL \
+                     WHERE id = $1",
                 )
                 .bind(id)
                 .bind(to_millis(now))
@@ -1159,7 +1175,8 @@ macro_rules! sql_store {
             ) -> StoreResult<()> {
                 sqlx::query(
                     "UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2, \
-                     next_attempt_at = $3 WHERE id = $1",
+                     next_attempt_at = $3, locked_until = NULL, locked_by = NULL \
+                     WHERE id = $1 AND sent_at IS NULL",
                 )
                 .bind(id)
                 .bind(error)

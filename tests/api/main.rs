@@ -14,4 +14,5 @@ mod guest_client;
 mod housekeeping;
 mod invitations;
 mod security;
+mod smtp;
 mod webhooks;
