@@ -720,3 +720,77 @@ async fn serve_refuses_an_unusable_smtp_url_without_printing_it_or_a_key() {
         "{stdout}\n{stderr}"
     );
 }
+
+/// The whole path a real customer takes: the link by SMTP, the code by SMTP, the form, and the
+/// owner's webhook saying the connection exists.
+async fn the_guest_flow_end_to_end_with_email_and_a_webhook(backend: Backend) {
+    let server = SmtpServer::start(free_port()).await;
+    let app = spawn_with(backend, |settings| {
+        settings.smtp_url = format!("smtp://127.0.0.1:{}", server.port);
+        settings.webhooks_allow_private = true;
+    })
+    .await;
+    let receiver = crate::webhooks::Receiver::start().await;
+    let endpoint = app
+        .post(
+            "/v1/webhook-endpoints",
+            json!({"url": receiver.url, "event_types": ["connection.created"]}),
+        )
+        .await;
+    assert_eq!(endpoint.status, 201, "{}", endpoint.text);
+    receiver
+        .control(json!({"secrets": [endpoint.json["secret"]]}))
+        .await;
+    let invitation = app
+        .create_invitation(json!({
+            "allowed_emails": ["julia@acme.example"],
+            "send_email": true,
+            "connection_name": "Acme HR"
+        }))
+        .await;
+
+    // The link arrives by SMTP; the guest opens it from the message.
+    let link_mail = &server.messages_to("julia@acme.example", 1).await[0];
+    let text = link_mail["text"].as_str().unwrap();
+    let url = text
+        .split_whitespace()
+        .find(|w| w.starts_with(&format!("{}/g/", app.base)))
+        .expect("the link is in the message")
+        .to_string();
+    assert_eq!(url, invitation["url"].as_str().unwrap());
+    let mut guest = Guest::new(&app);
+    assert_eq!(guest.get(&url).await.status, 200);
+    guest
+        .post("/g/s/email", &[("email", "julia@acme.example")])
+        .await;
+    let code_mail = &server.messages_to("julia@acme.example", 2).await[1];
+    let code: String = code_mail["text"]
+        .as_str()
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code")
+        .to_string();
+    guest.post("/g/s/code", &[("code", &code)]).await;
+    let done = guest
+        .post("/g/s/submit", &[("api_key", "from-the-guest")])
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+
+    let deliveries = receiver
+        .wait_for("connection.created", |d| !d.is_empty())
+        .await;
+    assert_eq!(deliveries[0]["type"], "connection.created");
+    assert_eq!(deliveries[0]["verified"], json!([true]));
+    let connection = &app.get("/v1/connections").await.json["data"][0];
+    let event = &app.get("/v1/events?limit=100").await.json["data"];
+    let created = event
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "connection.created")
+        .unwrap();
+    assert_eq!(created["data"]["id"], connection["id"]);
+    assert_eq!(deliveries[0]["id"], created["id"]);
+}
+on_both!(the_guest_flow_end_to_end_with_email_and_a_webhook);
