@@ -86,6 +86,7 @@ done-body = Die Verbindung „{ $connection }“ ist eingerichtet. Sie können d
 
 mail-code-subject = Ihr Bestätigungscode
 mail-code-body = Ihr Bestätigungscode lautet { $code }. Er ist 10 Minuten lang gültig. Falls Sie ihn nicht angefordert haben, können Sie diese Nachricht ignorieren.
+mail-code-context = Sie haben ihn angefordert, um die Verbindung „{ $connection }“ einzurichten.
 mail-invitation-subject = Einladung zur Verbindung mit { $connector }
 mail-invitation-body = Sie wurden eingeladen, die Verbindung „{ $connection }“ einzurichten. Öffnen Sie diesen Link, um fortzufahren: { $url }
 mail-invitation-expiry = Der Link ist gültig bis { $expires }.

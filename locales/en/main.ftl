@@ -86,6 +86,7 @@ done-body = The connection “{ $connection }” is ready. You can close this pa
 
 mail-code-subject = Your confirmation code
 mail-code-body = Your confirmation code is { $code }. It is valid for 10 minutes. If you did not ask for it, you can ignore this message.
+mail-code-context = You asked for it to set up the connection “{ $connection }”.
 mail-invitation-subject = You are invited to connect { $connector }
 mail-invitation-body = You have been invited to set up the connection “{ $connection }”. Open this link to continue: { $url }
 mail-invitation-expiry = The link is valid until { $expires }.

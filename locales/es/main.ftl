@@ -86,6 +86,7 @@ done-body = La conexión «{ $connection }» está lista. Puede cerrar esta pág
 
 mail-code-subject = Su código de confirmación
 mail-code-body = Su código de confirmación es { $code }. Es válido durante 10 minutos. Si no lo ha solicitado, puede ignorar este mensaje.
+mail-code-context = Lo ha solicitado para configurar la conexión «{ $connection }».
 mail-invitation-subject = Invitación para conectar { $connector }
 mail-invitation-body = Ha recibido una invitación para configurar la conexión «{ $connection }». Abra este enlace para continuar: { $url }
 mail-invitation-expiry = El enlace es válido hasta el { $expires }.

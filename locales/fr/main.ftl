@@ -86,6 +86,7 @@ done-body = La connexion « { $connection } » est prête. Vous pouvez fermer 
 
 mail-code-subject = Votre code de confirmation
 mail-code-body = Votre code de confirmation est { $code }. Il est valable 10 minutes. Si vous ne l’avez pas demandé, vous pouvez ignorer ce message.
+mail-code-context = Vous l’avez demandé pour configurer la connexion « { $connection } ».
 mail-invitation-subject = Invitation à connecter { $connector }
 mail-invitation-body = Vous avez reçu une invitation à configurer la connexion « { $connection } ». Ouvrez ce lien pour continuer : { $url }
 mail-invitation-expiry = Le lien est valable jusqu’au { $expires }.

@@ -86,6 +86,7 @@ done-body = La connessione «{ $connection }» è pronta. Può chiudere questa p
 
 mail-code-subject = Il Suo codice di conferma
 mail-code-body = Il Suo codice di conferma è { $code }. È valido per 10 minuti. Se non lo ha richiesto, può ignorare questo messaggio.
+mail-code-context = Lo ha richiesto per configurare la connessione «{ $connection }».
 mail-invitation-subject = Invito a connettere { $connector }
 mail-invitation-body = Ha ricevuto un invito a configurare la connessione «{ $connection }». Per continuare, apra questo link: { $url }
 mail-invitation-expiry = Il link è valido fino al { $expires }.

@@ -107,9 +107,17 @@ pub async fn deliver_due(portico: &Portico, outlet: &Outlet, node: &str) -> anyh
                         .store
                         .mark_email_sent(email.id, portico.now())
                         .await?;
+                    metrics::counter!("portico_email_attempts_total", "outcome" => "sent")
+                        .increment(1);
+                    let latency = (chrono::Utc::now() - email.created_at).num_milliseconds();
+                    metrics::histogram!("portico_email_delivery_latency_seconds")
+                        .record(latency.max(0) as f64 / 1000.0);
                     delivered += 1;
                 }
                 Err(e) => {
+                    metrics::counter!("portico_email_attempts_total", "outcome" => "failed")
+                        .increment(1);
+                    metrics::counter!("portico_email_failures_total").increment(1);
                     // Exponential backoff: 30 s, 1 min, 2 min, ... at most an hour.
                     let wait = Duration::seconds(30 << email.attempts.clamp(0, 7));
                     let next = portico.now() + wait.min(Duration::hours(1));

@@ -278,10 +278,21 @@ impl Portico {
                     account_id: guest.invitation.account_id,
                     to: email,
                     subject: t(lang, "mail-code-subject"),
-                    text: t_args(
-                        lang,
-                        "mail-code-body",
-                        &[("code", code.expose().as_str().into())],
+                    text: format!(
+                        "{}\n\n{}",
+                        t_args(
+                            lang,
+                            "mail-code-body",
+                            &[("code", code.expose().as_str().into())],
+                        ),
+                        t_args(
+                            lang,
+                            "mail-code-context",
+                            &[(
+                                "connection",
+                                guest.invitation.connection_name.as_str().into()
+                            )],
+                        )
                     ),
                 },
                 now,

@@ -792,5 +792,12 @@ async fn the_guest_flow_end_to_end_with_email_and_a_webhook(backend: Backend) {
         .unwrap();
     assert_eq!(created["data"]["id"], connection["id"]);
     assert_eq!(deliveries[0]["id"], created["id"]);
+    let metrics = app.get("/metrics").await.text;
+    for name in [
+        "portico_email_attempts_total",
+        "portico_email_delivery_latency_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name} in /metrics");
+    }
 }
 on_both!(the_guest_flow_end_to_end_with_email_and_a_webhook);
