@@ -189,8 +189,8 @@ async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Optio
         args.clients, args.seconds
     );
     println!(
-        "peak RSS is this whole process (server, load generator and baselines share it): \
-         VmHWM, reset before each scenario\n"
+        "* RSS: this whole process (server, load generator and baselines share it), at the \
+         start of each scenario > its peak (VmHWM, reset before each scenario)\n"
     );
 
     // The template every seeded row copies, and the invitations whose first page is opened.
@@ -208,9 +208,10 @@ async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Optio
             let started = Instant::now();
             bench.db.seed(rows - present, template).await?;
             println!(
-                "seeded {} invitations in {:.1} s",
+                "seeded {} invitations in {:.1} s (RSS now {:.0} MiB)",
                 rows - present,
-                started.elapsed().as_secs_f64()
+                started.elapsed().as_secs_f64(),
+                mib(read_status_kb("VmRSS:").unwrap_or(0))
             );
         }
         let present = bench.db.count_invitations().await?;
@@ -503,8 +504,10 @@ impl Bench {
             *peak = (*peak).max(before);
         }
         let reset = reset_peak_rss();
+        let rss_start = read_status_kb("VmRSS:");
         let mut measured = drive(self.clients, self.duration, op).await;
         measured.scenario = scenario;
+        measured.rss_start = rss_start;
         measured.peak_rss = if reset { read_peak_rss() } else { None };
         measured
     }
@@ -578,15 +581,19 @@ enum Outcome {
     Exhausted,
 }
 
-/// One scenario's figures. Latencies are kept as sorted microseconds: a few MB at most for a
-/// 10-second run, which keeps the bench free of extra dependencies.
+/// One scenario's figures. Latencies are gathered as microseconds in plain vectors (a few MB
+/// at most for a 10-second run, and no extra dependency), sorted once, and only the quantiles
+/// kept.
 struct Measured {
     scenario: Scenario,
     count: u64,
     errors: u64,
     first_error: Option<String>,
     elapsed: Duration,
-    latencies_us: Vec<u32>,
+    /// Latency quantiles in microseconds: p50, p99 and max.
+    latency_us: [u32; 3],
+    /// The process's RSS when the scenario started, and its peak during it.
+    rss_start: Option<u64>,
     peak_rss: Option<u64>,
     /// A client ran out of work before the time was up.
     exhausted: bool,
@@ -606,7 +613,12 @@ impl Measured {
 
     /// The latency at quantile `q` (0..=1), in milliseconds; nearest rank.
     fn quantile_ms(&self, q: f64) -> f64 {
-        quantile(&self.latencies_us, q) as f64 / 1000.0
+        let i = match q {
+            q if q >= 1.0 => 2,
+            q if q >= 0.99 => 1,
+            _ => 0,
+        };
+        f64::from(self.latency_us[i]) / 1000.0
     }
 }
 
@@ -663,16 +675,18 @@ where
         errors: 0,
         first_error: None,
         elapsed: Duration::ZERO,
-        latencies_us: Vec::new(),
+        latency_us: [0; 3],
+        rss_start: None,
         peak_rss: None,
         exhausted: false,
         prepared: None,
     };
     let mut end = start;
+    let mut all = Vec::new();
     for task in tasks {
         match task.await {
             Ok((latencies, errors, first_error, exhausted, finished)) => {
-                measured.latencies_us.extend(latencies);
+                all.extend(latencies);
                 measured.errors += errors;
                 if measured.first_error.is_none() {
                     measured.first_error = first_error;
@@ -688,8 +702,9 @@ where
             }
         }
     }
-    measured.latencies_us.sort_unstable();
-    measured.count = measured.latencies_us.len() as u64;
+    all.sort_unstable();
+    measured.count = all.len() as u64;
+    measured.latency_us = [0.5, 0.99, 1.0].map(|q| quantile(&all, q));
     measured.elapsed = end - start;
     measured
 }
@@ -705,12 +720,17 @@ fn reset_peak_rss() -> bool {
 
 /// The process's peak RSS (`VmHWM`) in bytes.
 fn read_peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    parse_vm_hwm(&status)
+    read_status_kb("VmHWM:")
 }
 
-fn parse_vm_hwm(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+/// A `kB` line of `/proc/self/status`, in bytes.
+fn read_status_kb(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_status_kb(&status, key)
+}
+
+fn parse_status_kb(status: &str, key: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
@@ -943,9 +963,10 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// RSS at the start of the scenario and its peak during it, in MiB.
 fn rss_cell(m: &Measured) -> String {
-    m.peak_rss
-        .map_or_else(|| "n/a".to_string(), |b| format!("{:.1}", mib(b)))
+    let cell = |b: Option<u64>| b.map_or_else(|| "n/a".to_string(), |b| format!("{:.0}", mib(b)));
+    format!("{}>{}", cell(m.rss_start), cell(m.peak_rss))
 }
 
 fn ratio_cell(round: &Round, scenario: Scenario) -> String {
@@ -959,7 +980,7 @@ fn ratio_cell(round: &Round, scenario: Scenario) -> String {
 fn print_round(round: &Round) {
     println!(
         "{:<36} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9}  ratio",
-        "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MiB"
+        "scenario", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "RSS MiB*"
     );
     for m in &round.results {
         println!(
@@ -1137,8 +1158,8 @@ mod tests {
     #[test]
     fn peak_rss_is_read_from_vm_hwm() {
         let status = "Name:\tportico-bench\nVmPeak:\t  200 kB\nVmHWM:\t    1536 kB\n";
-        assert_eq!(parse_vm_hwm(status), Some(1536 * 1024));
-        assert_eq!(parse_vm_hwm("Name: x\n"), None);
+        assert_eq!(parse_status_kb(status, "VmHWM:"), Some(1536 * 1024));
+        assert_eq!(parse_status_kb("Name: x\n", "VmHWM:"), None);
     }
 
     #[test]
