@@ -155,7 +155,7 @@ async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Optio
         .create_api_key(account.id, Scope::ALL.to_vec())
         .await?;
     let state = portico::app::state(portico.clone());
-    portico::app::start_workers(&state, &settings);
+    portico::app::start_workers(&state, &settings)?;
     tokio::spawn(async move {
         if let Err(e) = portico::http::serve(listener, state, std::future::pending()).await {
             eprintln!("error: the server stopped: {e}");
