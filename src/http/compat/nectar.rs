@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -22,11 +22,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, Owner};
 use crate::service::views::InvitationObject;
 
-/// `Some(None)` for an explicit `null`, `None` when absent.
-fn explicit_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
-}
-
 /// Request body for a reconnect invitation.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -36,11 +31,11 @@ pub struct ReconnectRequest {
     #[serde(default)]
     pub allowed_emails: Vec<String>,
     /// At least 60; omit for an invitation that never expires.
-    #[serde(default, deserialize_with = "explicit_null")]
+    #[serde(default, deserialize_with = "crate::domain::invitation::explicit_null")]
     #[schema(value_type = Option<i64>, minimum = 60)]
     pub expires_in_seconds: Option<Option<i64>>,
     /// At least 1; omit for unlimited uses.
-    #[serde(default, deserialize_with = "explicit_null")]
+    #[serde(default, deserialize_with = "crate::domain::invitation::explicit_null")]
     #[schema(value_type = Option<i64>, minimum = 1)]
     pub max_uses: Option<Option<i64>>,
     /// Send the link to each allowed email (only when `allowedEmails` is non-empty).
@@ -64,10 +59,10 @@ pub struct CreateRequest {
     pub direction: Option<Direction>,
     #[serde(default)]
     pub allowed_emails: Vec<String>,
-    #[serde(default, deserialize_with = "explicit_null")]
+    #[serde(default, deserialize_with = "crate::domain::invitation::explicit_null")]
     #[schema(value_type = Option<i64>, minimum = 60)]
     pub expires_in_seconds: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "explicit_null")]
+    #[serde(default, deserialize_with = "crate::domain::invitation::explicit_null")]
     #[schema(value_type = Option<i64>, minimum = 1)]
     pub max_uses: Option<Option<i64>>,
     #[serde(default)]
