@@ -1,17 +1,18 @@
 //! `portico-bench`: throughput, latency and memory of Portico's hot paths (issue 6).
 //!
-//! Starts the real server in this process on 127.0.0.1:0 (SQLite in a temp dir, or a fresh
-//! PostgreSQL database), drives it over loopback HTTP with a fixed number of concurrent clients
-//! for a fixed time, and prints requests/s, p50/p99/max latency and peak RSS per scenario. Two
-//! baselines run in the same process and the same run, so each Portico figure is also printed as
-//! a ratio that holds on a noisy machine: a bare axum route answering a fixed JSON body (for the
-//! GETs) and a bare axum route inserting one row on the same database settings (for the writes).
-//! The whole set is measured again at each database size of `--rows`, seeded straight through
-//! SQL, and printed side by side.
+//! Starts the real server in a child process (this binary again, with `--child server`) on
+//! 127.0.0.1:0 over SQLite in a temp dir or a fresh PostgreSQL database, drives it over loopback
+//! HTTP with a fixed number of concurrent clients for a fixed time, and prints requests/s,
+//! p50/p99/max latency and the server process's peak RSS per scenario. Two baselines run in a
+//! second child process (`--child baseline`) in the same run, so each Portico figure is also
+//! printed as a ratio that holds on a noisy machine: a bare axum route answering a fixed JSON
+//! body (for the GETs) and a bare axum route inserting one row on the same database settings
+//! (for the writes). The whole set is measured again at each database size of `--rows`, seeded
+//! straight through SQL, and printed side by side.
 //!
-//! Memory is the process's peak RSS (`VmHWM`, reset before each scenario through
-//! `/proc/self/clear_refs`): the server is in-process, so the figure also holds the load
-//! generator and the baselines, and overstates the server alone.
+//! Memory is the server process's peak RSS (`VmHWM` of `/proc/<pid>/status`, reset before each
+//! scenario through `/proc/<pid>/clear_refs`): the load generator and the baselines live in
+//! other processes and are not counted.
 
 use anyhow::{Context, bail};
 use axum::extract::State;
@@ -20,14 +21,12 @@ use clap::Parser;
 use portico::clock::SystemClock;
 use portico::config::Settings;
 use portico::domain::account::Scope;
-use portico::domain::invitation::NewInvitation;
-use portico::service::Portico;
 use serde_json::{Value, json};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Connection, SqlitePool};
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -57,6 +56,33 @@ struct Args {
     /// non-zero when a request failed.
     #[arg(long)]
     smoke: bool,
+    /// Internal: this process is one of the bench's children, serving the role named.
+    #[arg(long, hide = true, value_enum)]
+    child: Option<Role>,
+    /// Internal: the database a child serves.
+    #[arg(long, hide = true)]
+    child_database_url: Option<String>,
+    /// Internal: the server child's data directory (its keys, and the SQLite file).
+    #[arg(long, hide = true)]
+    child_data_dir: Option<PathBuf>,
+}
+
+/// What a child process serves.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Portico, assembled like `portico serve`.
+    Server,
+    /// The baselines: a fixed JSON body and a one-row insert.
+    Baseline,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Server => "server",
+            Role::Baseline => "baseline",
+        }
+    }
 }
 
 /// The body of every invitation the bench creates: the sandbox connector, no email proof (so a
@@ -100,6 +126,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(role) = args.child {
+        return match runtime.block_on(run_child(role, &args)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: the bench's {} child: {e:#}", role.as_str());
+                ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(run(args)) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(failed) => {
@@ -130,41 +165,41 @@ async fn run(args: Args) -> anyhow::Result<u64> {
 }
 
 async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Option<String>)> {
-    let mut settings = Settings::defaults_in(data_dir);
-    settings.listen = "127.0.0.1:0".parse().expect("an address");
-    // Every guest request comes from 127.0.0.1 and a few invitations; the limits protect a
-    // real server, not this measurement.
-    settings.guest_rate_per_ip = 1_000_000_000;
-    settings.guest_rate_per_invitation = 1_000_000_000;
     let mut pg_database = None;
-    if let Some(admin) = &args.database_url {
-        let (url, name) = fresh_pg_database(admin).await?;
-        settings.database_url = url;
-        pg_database = Some(name);
-    }
+    let database_url = match &args.database_url {
+        Some(admin) => {
+            let (url, name) = fresh_pg_database(admin).await?;
+            pg_database = Some(name);
+            url
+        }
+        None => Settings::defaults_in(data_dir).database_url(),
+    };
     let backend = if pg_database.is_some() {
         "PostgreSQL"
     } else {
         "SQLite"
     };
+    let failed = measure_on(args, data_dir, &database_url, backend).await?;
+    Ok((failed, pg_database))
+}
 
-    let (listener, _addr, public_url) = portico::app::bind(&settings).await?;
-    let portico = portico::app::open(&settings, public_url.clone(), Arc::new(SystemClock)).await?;
-    let account = portico.create_account("Bench", None).await?;
-    let (_, key) = portico
-        .create_api_key(account.id, Scope::ALL.to_vec())
-        .await?;
-    let state = portico::app::state(portico.clone());
-    portico::app::start_workers(&state, &settings)?;
-    tokio::spawn(async move {
-        if let Err(e) = portico::http::serve(listener, state, std::future::pending()).await {
-            eprintln!("error: the server stopped: {e}");
-        }
-    });
-
-    let db = Db::open(&settings.database_url()).await?;
-    db.create_scratch_table().await?;
-    let baseline = spawn_baseline(db.clone()).await?;
+async fn measure_on(
+    args: &Args,
+    data_dir: &Path,
+    database_url: &str,
+    backend: &str,
+) -> anyhow::Result<u64> {
+    // The server first: it creates the database's tables, which the baseline and the seeding
+    // rely on.
+    let server = ChildProcess::spawn(Role::Server, database_url, data_dir).await?;
+    let baseline = ChildProcess::spawn(Role::Baseline, database_url, data_dir).await?;
+    let db = Db::open(database_url).await?;
+    let field = |child: &ChildProcess, name: &str| -> anyhow::Result<String> {
+        child.ready[name]
+            .as_str()
+            .map(str::to_string)
+            .with_context(|| format!("the {} child did not say its {name}", child.role.as_str()))
+    };
 
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -173,11 +208,10 @@ async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Optio
         .context("building the HTTP client")?;
     let bench = Bench {
         http,
-        base: public_url,
-        baseline,
-        auth: HeaderValue::from_str(&format!("Bearer {}", key.expose()))?,
-        portico,
-        account: account.id,
+        base: field(&server, "base")?,
+        baseline: field(&baseline, "base")?,
+        auth: HeaderValue::from_str(&format!("Bearer {}", field(&server, "key")?))?,
+        server_pid: server.pid,
         db,
         clients: args.clients,
         duration: Duration::from_secs(args.seconds),
@@ -189,8 +223,9 @@ async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Optio
         args.clients, args.seconds
     );
     println!(
-        "* RSS: this whole process (server, load generator and baselines share it), at the \
-         start of each scenario > its peak (VmHWM, reset before each scenario)\n"
+        "* RSS: the server process alone (pid {}), at the start of each scenario > its peak \
+         (VmHWM, reset before each scenario)\n",
+        bench.server_pid
     );
 
     // The template every seeded row copies, and the invitations whose first page is opened.
@@ -212,7 +247,7 @@ async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Optio
                 "seeded {} invitations in {:.1} s (RSS now {:.0} MiB)",
                 rows - present,
                 started.elapsed().as_secs_f64(),
-                mib(read_status_kb("VmRSS:").unwrap_or(0))
+                mib(read_status_kb(bench.server_pid, "VmRSS:").unwrap_or(0))
             );
         }
         let present = bench.db.count_invitations().await?;
@@ -226,14 +261,18 @@ async fn measure_all(args: &Args, data_dir: &Path) -> anyhow::Result<(u64, Optio
         .flat_map(|r| &r.results)
         .filter_map(|m| m.peak_rss);
     let peak = *bench.overall_peak_rss.lock().expect("not poisoned");
-    let peak = scenario_peaks.fold(peak, u64::max);
+    let peak = read_peak_rss(bench.server_pid)
+        .into_iter()
+        .chain(scenario_peaks)
+        .fold(peak, u64::max);
     print_summary(&rounds, peak, args);
-    let failed = rounds
+    server.stop().await;
+    baseline.stop().await;
+    Ok(rounds
         .iter()
         .flat_map(|r| &r.results)
         .map(|m| m.errors)
-        .sum::<u64>();
-    Ok((failed, pg_database))
+        .sum::<u64>())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,8 +284,8 @@ struct Bench {
     base: String,
     baseline: String,
     auth: HeaderValue,
-    portico: Portico,
-    account: Uuid,
+    /// The server child's process id, whose RSS is measured.
+    server_pid: u32,
     db: Db,
     clients: usize,
     duration: Duration,
@@ -336,18 +375,9 @@ impl Round {
 }
 
 impl Bench {
-    /// Creates an invitation through the service: its id and its link's path.
+    /// Creates an invitation over the API: its id and its link.
     async fn create_invitation(&self, unlimited: bool) -> anyhow::Result<(Uuid, String)> {
-        let request: NewInvitation = serde_json::from_value(invitation_body(unlimited))?;
-        let created = self
-            .portico
-            .create_invitation(self.account, request, None)
-            .await?;
-        let url = created
-            .invitation
-            .url
-            .context("a new invitation has a url")?;
-        Ok((created.invitation.id, url))
+        create_invitation(&self.http, &self.base, &self.auth, unlimited).await
     }
 
     async fn round(
@@ -439,18 +469,19 @@ impl Bench {
         })
     }
 
-    /// The guest submission. Guests are made ready first (an invitation through the service,
-    /// then its link opened over HTTP) for twice the scenario's time; then the submissions
+    /// The guest submission. Guests are made ready first (an invitation over the API, then its
+    /// link opened) for twice the scenario's time; then the submissions
     /// alone are measured, until the time is up or the ready guests run out.
     async fn submit(&self) -> Measured {
         let ready = Arc::new(Mutex::new(Vec::<ReadyGuest>::new()));
         let prepare = {
-            let (http, portico, account) = (self.http.clone(), self.portico.clone(), self.account);
+            let (http, base, auth) = (self.http.clone(), self.base.clone(), self.auth.clone());
             let ready = ready.clone();
             move |_, _| {
-                let (http, portico, ready) = (http.clone(), portico.clone(), ready.clone());
+                let (http, base, auth, ready) =
+                    (http.clone(), base.clone(), auth.clone(), ready.clone());
                 async move {
-                    match open_as_guest(&http, &portico, account).await {
+                    match open_as_guest(&http, &base, &auth).await {
                         Ok(guest) => {
                             ready.lock().expect("not poisoned").push(guest);
                             Outcome::Done
@@ -500,30 +531,52 @@ impl Bench {
         F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Outcome> + Send + 'static,
     {
-        if let Some(before) = read_peak_rss() {
+        let pid = self.server_pid;
+        if let Some(before) = read_peak_rss(pid) {
             let mut peak = self.overall_peak_rss.lock().expect("not poisoned");
             *peak = (*peak).max(before);
         }
-        let reset = reset_peak_rss();
-        let rss_start = read_status_kb("VmRSS:");
+        let reset = reset_peak_rss(pid);
+        let rss_start = read_status_kb(pid, "VmRSS:");
         let mut measured = drive(self.clients, self.duration, op).await;
         measured.scenario = scenario;
         measured.rss_start = rss_start;
-        measured.peak_rss = if reset { read_peak_rss() } else { None };
+        measured.peak_rss = if reset { read_peak_rss(pid) } else { None };
         measured
     }
 }
 
-/// Creates a one-use invitation through the service and opens its link like a browser
-/// would: the session cookie from `Set-Cookie`, the CSRF token from the form.
+/// Creates an invitation over the API (`POST /v1/invitations`): its id and its link.
+async fn create_invitation(
+    http: &reqwest::Client,
+    base: &str,
+    auth: &HeaderValue,
+    unlimited: bool,
+) -> anyhow::Result<(Uuid, String)> {
+    let response = http
+        .post(format!("{base}/v1/invitations"))
+        .header(header::AUTHORIZATION, auth.clone())
+        .json(&invitation_body(unlimited))
+        .send()
+        .await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    if status != StatusCode::CREATED {
+        bail!("creating an invitation answered {status}: {body}");
+    }
+    let id = body["id"].as_str().context("the invitation has an id")?;
+    let url = body["url"].as_str().context("a new invitation has a url")?;
+    Ok((id.parse()?, url.to_string()))
+}
+
+/// Creates a one-use invitation and opens its link like a browser would: the session cookie
+/// from `Set-Cookie`, the CSRF token from the form.
 async fn open_as_guest(
     http: &reqwest::Client,
-    portico: &Portico,
-    account: Uuid,
+    base: &str,
+    auth: &HeaderValue,
 ) -> anyhow::Result<ReadyGuest> {
-    let request: NewInvitation = serde_json::from_value(invitation_body(false))?;
-    let created = portico.create_invitation(account, request, None).await?;
-    let url = created.invitation.url.context("a url")?;
+    let (_, url) = create_invitation(http, base, auth, false).await?;
     let response = http.get(&url).send().await?;
     let status = response.status();
     let cookie = response
@@ -714,19 +767,19 @@ where
 // Peak RSS (Linux)
 // ---------------------------------------------------------------------------------------------
 
-/// Resets the process's peak RSS to its current RSS; `false` where the kernel will not.
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+/// Resets a process's peak RSS to its current RSS; `false` where the kernel will not.
+fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
-/// The process's peak RSS (`VmHWM`) in bytes.
-fn read_peak_rss() -> Option<u64> {
-    read_status_kb("VmHWM:")
+/// A process's peak RSS (`VmHWM`) in bytes.
+fn read_peak_rss(pid: u32) -> Option<u64> {
+    read_status_kb(pid, "VmHWM:")
 }
 
-/// A `kB` line of `/proc/self/status`, in bytes.
-fn read_status_kb(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// A `kB` line of `/proc/<pid>/status`, in bytes.
+fn read_status_kb(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     parse_status_kb(&status, key)
 }
 
@@ -969,6 +1022,120 @@ async fn spawn_baseline(db: Db) -> anyhow::Result<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The child processes: the server and the baselines, each in its own process
+// ---------------------------------------------------------------------------------------------
+
+/// How long a child may take to say it is ready (migrations on a fresh database included).
+const CHILD_READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A child process serving one role. It prints one JSON line when it is ready and lives until
+/// its stdin closes, so it also goes away when the bench dies.
+struct ChildProcess {
+    role: Role,
+    pid: u32,
+    /// The child's ready line: `base` (its URL), and for the server `key` (an API key).
+    ready: Value,
+    process: tokio::process::Child,
+}
+
+impl ChildProcess {
+    async fn spawn(role: Role, database_url: &str, data_dir: &Path) -> anyhow::Result<Self> {
+        use tokio::io::AsyncBufReadExt;
+        let exe = std::env::current_exe().context("locating the bench binary")?;
+        let mut process = tokio::process::Command::new(exe)
+            .args([
+                "--child",
+                role.as_str(),
+                "--child-database-url",
+                database_url,
+            ])
+            .arg("--child-data-dir")
+            .arg(data_dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting the {} child", role.as_str()))?;
+        let pid = process.id().context("the child has a pid")?;
+        let stdout = process.stdout.take().context("the child's stdout")?;
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(CHILD_READY_TIMEOUT, lines.next_line())
+            .await
+            .with_context(|| format!("the {} child did not get ready", role.as_str()))??
+            .with_context(|| format!("the {} child exited before it was ready", role.as_str()))?;
+        let ready = serde_json::from_str(&line)
+            .with_context(|| format!("the {} child's ready line: {line}", role.as_str()))?;
+        Ok(ChildProcess {
+            role,
+            pid,
+            ready,
+            process,
+        })
+    }
+
+    /// Closes the child's stdin and waits for it to exit (it is killed if it does not).
+    async fn stop(mut self) {
+        drop(self.process.stdin.take());
+        if tokio::time::timeout(Duration::from_secs(10), self.process.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.process.kill().await;
+        }
+    }
+}
+
+/// The child's side: serve the role, print the ready line, then live until stdin closes.
+async fn run_child(role: Role, args: &Args) -> anyhow::Result<()> {
+    use tokio::io::AsyncReadExt;
+    portico::app::install_crypto_provider();
+    let database_url = args
+        .child_database_url
+        .clone()
+        .context("--child-database-url")?;
+    let ready = match role {
+        Role::Server => {
+            let data_dir = args.child_data_dir.as_deref().context("--child-data-dir")?;
+            serve_portico(database_url, data_dir).await?
+        }
+        Role::Baseline => {
+            let db = Db::open(&database_url).await?;
+            db.create_scratch_table().await?;
+            json!({ "base": spawn_baseline(db).await? })
+        }
+    };
+    println!("{ready}");
+    let mut rest = Vec::new();
+    tokio::io::stdin().read_to_end(&mut rest).await?;
+    Ok(())
+}
+
+/// Portico as `portico serve` assembles it, with an account and an API key for the bench.
+async fn serve_portico(database_url: String, data_dir: &Path) -> anyhow::Result<Value> {
+    let mut settings = Settings::defaults_in(data_dir);
+    settings.database_url = database_url;
+    settings.listen = "127.0.0.1:0".parse().expect("an address");
+    // Every guest request comes from 127.0.0.1 and a few invitations; the limits protect a
+    // real server, not this measurement.
+    settings.guest_rate_per_ip = 1_000_000_000;
+    settings.guest_rate_per_invitation = 1_000_000_000;
+    let (listener, _addr, public_url) = portico::app::bind(&settings).await?;
+    let portico = portico::app::open(&settings, public_url.clone(), Arc::new(SystemClock)).await?;
+    let account = portico.create_account("Bench", None).await?;
+    let (_, key) = portico
+        .create_api_key(account.id, Scope::ALL.to_vec())
+        .await?;
+    let state = portico::app::state(portico);
+    portico::app::start_workers(&state, &settings)?;
+    tokio::spawn(async move {
+        if let Err(e) = portico::http::serve(listener, state, std::future::pending()).await {
+            eprintln!("error: the server stopped: {e}");
+        }
+    });
+    Ok(json!({ "base": public_url, "key": key.expose() }))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------------------------
 
@@ -1075,8 +1242,8 @@ fn print_summary(rounds: &[Round], peak_rss: u64, args: &Args) {
         .max()
         .unwrap_or(0);
     println!(
-        "\nInvitations present per round: {}. Peak RSS of the process: {:.1} MiB during the \
-         scenarios, {:.1} MiB over the whole run (setup and seeding included).\n",
+        "\nInvitations present per round: {}. Peak RSS of the server process: {:.1} MiB during \
+         the scenarios, {:.1} MiB over the whole run (setup and seeding included).\n",
         rounds
             .iter()
             .map(|r| format!("{} ({})", r.rows, rows_label(r.target_rows)))
@@ -1133,8 +1300,7 @@ fn print_summary(rounds: &[Round], peak_rss: u64, args: &Args) {
         }
     }
     println!(
-        "- peak RSS under 64 MiB through the run: {:.1} MiB ({}; the load generator is \
-         counted in it)",
+        "- server peak RSS under 64 MiB through the run: {:.1} MiB ({})",
         mib(peak_rss),
         verdict(mib(peak_rss) < 64.0)
     );
@@ -1143,6 +1309,7 @@ fn print_summary(rounds: &[Round], peak_rss: u64, args: &Args) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portico::domain::invitation::NewInvitation;
 
     #[test]
     fn quantiles_are_nearest_rank() {
