@@ -21,14 +21,13 @@ use clap::Parser;
 use portico::clock::SystemClock;
 use portico::config::Settings;
 use portico::domain::account::Scope;
+use portico::store::SqliteStore;
 use serde_json::{Value, json};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Connection, SqlitePool};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -810,8 +809,8 @@ macro_rules! on_pool {
 }
 
 impl Db {
-    /// A pool configured like Portico's own writer: for SQLite WAL, synchronous NORMAL and one
-    /// connection; for PostgreSQL a pool of 16.
+    /// A pool configured like Portico's own writer: for SQLite the store's own connection and
+    /// pool settings with one connection; for PostgreSQL a pool of 16.
     async fn open(url: &str) -> anyhow::Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
@@ -821,15 +820,8 @@ impl Db {
                 .await?;
             Ok(Db::Postgres(pool))
         } else {
-            let options = SqliteConnectOptions::from_str(url)?
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options)
-                .await?;
+            let options = SqliteStore::connect_options(url)?;
+            let pool = SqliteStore::pool_options(1).connect_with(options).await?;
             Ok(Db::Sqlite(pool))
         }
     }
