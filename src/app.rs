@@ -51,6 +51,7 @@ pub async fn open(
             delivery_lease: chrono::Duration::seconds(settings.delivery_lease.max(1) as i64),
         }),
         mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+        api_keys: Arc::default(),
     })
 }
 

@@ -70,18 +70,27 @@ impl Portico {
             .ok_or(ServiceError::NotFound("account"))
     }
 
+    /// Revokes a key: at once in this process, within the key cache's TTL in others.
     pub async fn revoke_api_key(&self, id: Uuid) -> ServiceResult<bool> {
-        Ok(self.store.revoke_api_key(id, self.now()).await?)
+        let revoked = self.store.revoke_api_key(id, self.now()).await?;
+        self.api_keys.forget(id);
+        Ok(revoked)
     }
 
     /// The key a request presents, if it exists and is not revoked. Lookup is by SHA-256: keys
-    /// have 256 bits of entropy, so a slow password hash would add cost and no safety.
+    /// have 256 bits of entropy, so a slow password hash would add cost and no safety. A key
+    /// confirmed less than `KEY_CACHE_TTL` (2 s) ago is taken from the key cache.
     pub async fn authenticate(&self, presented: &Secret<String>) -> ServiceResult<Option<ApiKey>> {
-        let key = self
-            .store
-            .find_api_key(&sha256(presented.expose().as_bytes()))
-            .await?;
-        Ok(key.filter(|k| !k.revoked))
+        let hash = sha256(presented.expose().as_bytes());
+        let now = std::time::Instant::now();
+        if let Some(key) = self.api_keys.get(&hash, now) {
+            return Ok(Some(key));
+        }
+        let key = self.store.find_api_key(&hash).await?.filter(|k| !k.revoked);
+        if let Some(key) = &key {
+            self.api_keys.insert(hash, key.clone(), now);
+        }
+        Ok(key)
     }
 
     /// On an empty database: a first account and a key with every scope, to print once.

@@ -6,6 +6,7 @@ pub mod connections;
 pub mod events;
 pub mod guest;
 pub mod invitations;
+pub mod key_cache;
 pub mod keys;
 pub mod mail;
 pub mod views;
@@ -50,6 +51,8 @@ pub struct Portico {
     pub settings: Arc<ServiceSettings>,
     /// Notified when an email is queued, so the mail worker sends it at once.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
+    /// API keys recently confirmed by the store.
+    pub api_keys: Arc<key_cache::KeyCache>,
 }
 
 impl Portico {

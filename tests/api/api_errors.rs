@@ -46,20 +46,58 @@ async fn unknown_keys_and_other_schemes_are_401(app: TestApp) {
 }
 both!(unknown_keys_and_other_schemes_are_401);
 
-async fn revoked_key_is_401(app: TestApp) {
+/// A new key (no extra scopes) and the invitation list request made with it, which has just
+/// succeeded once (so the server has confirmed, and cached, the key).
+async fn working_key(app: &TestApp) -> (uuid::Uuid, impl Fn() -> RequestBuilder + '_) {
     let (key, secret) = app
         .portico
         .create_api_key(app.account.id, vec![])
         .await
         .unwrap();
-    let list = || anonymous(&app, Method::GET, "/v1/invitations").bearer_auth(secret.expose());
+    let list = move || anonymous(app, Method::GET, "/v1/invitations").bearer_auth(secret.expose());
     assert_eq!(send(list()).await.status, 200, "the key works before");
+    (key.id, list)
+}
 
-    app.portico.revoke_api_key(key.id).await.unwrap();
+async fn revoked_key_is_401(app: TestApp) {
+    let (key, list) = working_key(&app).await;
+
+    app.portico.revoke_api_key(key).await.unwrap();
 
     assert_unauthorized(&send(list()).await);
 }
 both!(revoked_key_is_401);
+
+/// A key revoked by another process (`portico api-keys revoke`, another node: straight in the
+/// store here, past this server's key cache) stops working within the cache's TTL.
+async fn a_key_revoked_elsewhere_stops_working_within_the_cache_ttl(app: TestApp) {
+    use portico::service::key_cache::KEY_CACHE_TTL;
+    let (key, list) = working_key(&app).await;
+
+    let revoked_at = std::time::Instant::now();
+    app.portico
+        .store
+        .revoke_api_key(key, chrono::Utc::now())
+        .await
+        .unwrap();
+
+    let bound = revoked_at + KEY_CACHE_TTL + std::time::Duration::from_secs(5);
+    loop {
+        let reply = send(list()).await;
+        if reply.status == 401 {
+            assert_unauthorized(&reply);
+            break;
+        }
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert!(
+            std::time::Instant::now() < bound,
+            "the revoked key still worked {:?} after revocation",
+            revoked_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+both!(a_key_revoked_elsewhere_stops_working_within_the_cache_ttl);
 
 async fn x_api_key_header_works_like_bearer(app: TestApp) {
     let created = app.create_invitation(json!({})).await;

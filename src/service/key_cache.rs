@@ -1,0 +1,108 @@
+//! API keys recently found valid, so a burst of requests from an owner's backend does not look
+//! its key up in the database on every request.
+//!
+//! Only keys the store confirmed are kept (an unknown key is never cached, so guessing cannot
+//! fill it), each for at most [`KEY_CACHE_TTL`]. Revoking through this process drops the key
+//! at once; a revocation by another process (`portico api-keys revoke`, another node) takes
+//! effect here within the TTL.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+use crate::domain::account::ApiKey;
+
+/// How long a confirmed key is trusted without asking the database again.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Entries at most; past it, expired entries go first, then everything.
+const CAPACITY: usize = 4096;
+
+/// Keys by the SHA-256 of the presented secret.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: Mutex<HashMap<Vec<u8>, (ApiKey, Instant)>>,
+}
+
+impl KeyCache {
+    /// The key with this hash, if it was confirmed less than the TTL ago.
+    pub fn get(&self, key_hash: &[u8], now: Instant) -> Option<ApiKey> {
+        let entries = self.entries.lock().expect("not poisoned");
+        let (key, confirmed) = entries.get(key_hash)?;
+        (now.duration_since(*confirmed) < KEY_CACHE_TTL).then(|| key.clone())
+    }
+
+    /// Remembers a key the store just confirmed.
+    pub fn insert(&self, key_hash: Vec<u8>, key: ApiKey, now: Instant) {
+        let mut entries = self.entries.lock().expect("not poisoned");
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, (_, confirmed)| now.duration_since(*confirmed) < KEY_CACHE_TTL);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key_hash, (key, now));
+    }
+
+    /// Forgets the key with this id (it was just revoked).
+    pub fn forget(&self, key_id: Uuid) {
+        let mut entries = self.entries.lock().expect("not poisoned");
+        entries.retain(|_, (key, _)| key.id != key_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::account::Scope;
+
+    fn key() -> ApiKey {
+        ApiKey {
+            id: Uuid::now_v7(),
+            account_id: Uuid::now_v7(),
+            prefix: "pk_test".into(),
+            scopes: vec![Scope::InvitationsRead],
+            revoked: false,
+        }
+    }
+
+    #[test]
+    fn a_confirmed_key_is_kept_for_the_ttl_only() {
+        let cache = KeyCache::default();
+        let start = Instant::now();
+        let k = key();
+        cache.insert(b"hash".to_vec(), k.clone(), start);
+
+        assert_eq!(cache.get(b"hash", start + KEY_CACHE_TTL / 2), Some(k));
+        assert_eq!(cache.get(b"hash", start + KEY_CACHE_TTL), None);
+        assert_eq!(cache.get(b"other", start), None);
+    }
+
+    #[test]
+    fn forgetting_a_key_drops_it_at_once() {
+        let cache = KeyCache::default();
+        let now = Instant::now();
+        let (kept, revoked) = (key(), key());
+        cache.insert(b"kept".to_vec(), kept.clone(), now);
+        cache.insert(b"revoked".to_vec(), revoked.clone(), now);
+
+        cache.forget(revoked.id);
+
+        assert_eq!(cache.get(b"revoked", now), None);
+        assert_eq!(cache.get(b"kept", now), Some(kept));
+    }
+
+    #[test]
+    fn a_full_cache_makes_room() {
+        let cache = KeyCache::default();
+        let now = Instant::now();
+        for i in 0..CAPACITY {
+            cache.insert(i.to_be_bytes().to_vec(), key(), now);
+        }
+        cache.insert(b"new".to_vec(), key(), now);
+
+        assert!(cache.get(b"new", now).is_some());
+        assert!(cache.entries.lock().unwrap().len() <= CAPACITY);
+    }
+}
