@@ -101,6 +101,9 @@ pub struct Invitation {
     pub metadata: Map<String, Value>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When a guest first opened the link (internal: the `invitation.opened` event is written
+    /// then, and only then).
+    pub opened_at: Option<DateTime<Utc>>,
 }
 
 impl Invitation {
@@ -590,6 +593,7 @@ mod tests {
             metadata: Map::new(),
             created_at: now,
             revoked_at: None,
+            opened_at: None,
         }
     }
 

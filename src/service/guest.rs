@@ -195,10 +195,16 @@ impl Portico {
             created_at: now,
             expires_at: now + SESSION_TTL,
         };
-        let opened = self
-            .invitation_event(&invitation, EventType::InvitationOpened)
+        let opened = match invitation.opened_at {
+            Some(_) => None,
+            None => Some(
+                self.invitation_event(&invitation, EventType::InvitationOpened)
+                    .await?,
+            ),
+        };
+        self.store
+            .create_guest_session(&session, opened.as_ref())
             .await?;
-        self.store.create_guest_session(&session, &opened).await?;
         Ok((
             Guest {
                 session,

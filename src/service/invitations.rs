@@ -129,6 +129,7 @@ impl Portico {
             metadata: draft.metadata,
             created_at: now,
             revoked_at: None,
+            opened_at: None,
         };
         let public = InvitationObject::new(&invitation, now, &[]);
         let event = NewEvent::new(

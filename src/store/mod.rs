@@ -219,12 +219,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
 
     async fn find_invitation_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<Invitation>>;
-    /// Starts a guest session; the first session of an invitation also marks it opened and
-    /// writes `opened` (an `invitation.opened` event).
+    /// Starts a guest session. With `opened` (the invitation was not opened when read), the
+    /// first session of the invitation also marks it opened and writes `opened` (an
+    /// `invitation.opened` event), once however many guests open it at the same time.
     async fn create_guest_session(
         &self,
         session: &GuestSession,
-        opened: &NewEvent,
+        opened: Option<&NewEvent>,
     ) -> StoreResult<()>;
     /// The session and its invitation.
     async fn get_guest_session(

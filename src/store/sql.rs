@@ -39,7 +39,16 @@ macro_rules! sql_store {
         const INVITATION_COLUMNS: &str = "id, account_id, kind, connector, direction, \
              connection_id, connection_name, allowed_emails, expires_at, max_uses, use_count, \
              language, prefill, locked_fields, end_user, redirect_url, send_email, metadata, \
-             created_at, revoked_at, category, remote_environment";
+             created_at, revoked_at, category, remote_environment, opened_at";
+
+        /// `columns` (a comma-separated list) qualified by the table alias `table`.
+        fn prefixed(table: &str, columns: &str) -> String {
+            columns
+                .split(',')
+                .map(|c| format!("{table}.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
 
         fn unique_violation(err: &sqlx::Error) -> bool {
             matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
@@ -116,6 +125,10 @@ macro_rules! sql_store {
                     .try_get::<Option<i64>, _>("revoked_at")?
                     .map(from_millis)
                     .transpose()?,
+                opened_at: row
+                    .try_get::<Option<i64>, _>("opened_at")?
+                    .map(from_millis)
+                    .transpose()?,
             })
         }
 
@@ -128,31 +141,36 @@ macro_rules! sql_store {
             })
         }
 
-        async fn insert_events(tx: &mut Tx<'_>, events: &[NewEvent]) -> StoreResult<()> {
-            for e in events {
-                sqlx::query(
-                    "INSERT INTO events (id, account_id, type, data, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(e.event.id)
-                .bind(e.account_id)
-                .bind(&e.event.kind)
-                .bind(Json(&e.event.data))
-                .bind(to_millis(e.event.timestamp))
-                .execute(&mut **tx)
-                .await?;
-                // One delivery per subscribed endpoint, in the event's own transaction.
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_seq, attempts, \
-                     next_attempt_at, created_at) SELECT w.id, e.id, e.seq, 0, e.created_at, \
-                     e.created_at FROM webhook_endpoints w, events e WHERE e.id = $1 \
-                     AND w.account_id = e.account_id AND w.disabled_at IS NULL \
-                     AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%')",
-                )
-                .bind(e.event.id)
-                .execute(&mut **tx)
-                .await?;
+        /// Records events in one statement. Their webhook deliveries (one per subscribed
+        /// endpoint) are written by the `events_fan_out` trigger, in the same transaction.
+        async fn insert_events<'e>(
+            tx: &mut Tx<'_>,
+            events: impl IntoIterator<Item = &'e NewEvent>,
+        ) -> StoreResult<()> {
+            let events: Vec<&NewEvent> = events.into_iter().collect();
+            if events.is_empty() {
+                return Ok(());
             }
+            let rows: Vec<String> = (0..events.len())
+                .map(|i| {
+                    let p = i * 5;
+                    format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO events (id, account_id, type, data, created_at) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in events {
+                query = query
+                    .bind(e.event.id)
+                    .bind(e.account_id)
+                    .bind(&e.event.kind)
+                    .bind(Json(&e.event.data))
+                    .bind(to_millis(e.event.timestamp));
+            }
+            query.execute(&mut **tx).await?;
             Ok(())
         }
 
@@ -249,16 +267,24 @@ macro_rules! sql_store {
             })
         }
 
+        /// The session columns of `get_guest_session`'s join, prefixed so they cannot clash
+        /// with the invitation's.
+        const GUEST_SESSION_COLUMNS: &str = "s.id_hash AS s_id_hash, \
+             s.invitation_id AS s_invitation_id, s.language AS s_language, \
+             s.verified_email AS s_verified_email, s.pending_email AS s_pending_email, \
+             s.connector AS s_connector, s.created_at AS s_created_at, \
+             s.expires_at AS s_expires_at";
+
         fn guest_session_row(row: &DbRow) -> StoreResult<GuestSession> {
             Ok(GuestSession {
-                id_hash: row.try_get("id_hash")?,
-                invitation_id: row.try_get("invitation_id")?,
-                language: row.try_get("language")?,
-                verified_email: row.try_get("verified_email")?,
-                pending_email: row.try_get("pending_email")?,
-                connector: row.try_get("connector")?,
-                created_at: from_millis(row.try_get("created_at")?)?,
-                expires_at: from_millis(row.try_get("expires_at")?)?,
+                id_hash: row.try_get("s_id_hash")?,
+                invitation_id: row.try_get("s_invitation_id")?,
+                language: row.try_get("s_language")?,
+                verified_email: row.try_get("s_verified_email")?,
+                pending_email: row.try_get("s_pending_email")?,
+                connector: row.try_get("s_connector")?,
+                created_at: from_millis(row.try_get("s_created_at")?)?,
+                expires_at: from_millis(row.try_get("s_expires_at")?)?,
             })
         }
 
@@ -577,7 +603,7 @@ macro_rules! sql_store {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES ($1, $2, \
                      $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                     $19, $20, $21, $22, $23)"
+                     $19, $20, $21, $22, $23, $24)"
                 )))
                 .bind(inv.id)
                 .bind(inv.account_id)
@@ -601,6 +627,7 @@ macro_rules! sql_store {
                 .bind(inv.revoked_at.map(to_millis))
                 .bind(&inv.category)
                 .bind(&inv.remote_environment)
+                .bind(inv.opened_at.map(to_millis))
                 .bind(token_hash)
                 .execute(&mut *tx)
                 .await?;
@@ -885,10 +912,9 @@ macro_rules! sql_store {
             async fn create_guest_session(
                 &self,
                 session: &GuestSession,
-                opened: &NewEvent,
+                opened: Option<&NewEvent>,
             ) -> StoreResult<()> {
-                let mut tx = self.writer().begin().await?;
-                sqlx::query(
+                let insert = sqlx::query(
                     "INSERT INTO guest_sessions (id_hash, invitation_id, language, \
                      verified_email, pending_email, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -899,9 +925,15 @@ macro_rules! sql_store {
                 .bind(&session.verified_email)
                 .bind(&session.pending_email)
                 .bind(to_millis(session.created_at))
-                .bind(to_millis(session.expires_at))
-                .execute(&mut *tx)
-                .await?;
+                .bind(to_millis(session.expires_at));
+                let Some(opened) = opened else {
+                    // The link was opened before: one statement, no transaction.
+                    insert.execute(self.writer()).await?;
+                    return Ok(());
+                };
+                let mut tx = self.writer().begin().await?;
+                insert.execute(&mut *tx).await?;
+                // Two first opens at once: only one marks the invitation and writes the event.
                 let first = sqlx::query(
                     "UPDATE invitations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL",
                 )
@@ -922,22 +954,17 @@ macro_rules! sql_store {
                 &self,
                 id_hash: &[u8],
             ) -> StoreResult<Option<(GuestSession, Invitation)>> {
-                let row = sqlx::query(
-                    "SELECT id_hash, invitation_id, language, verified_email, pending_email, \
-                     connector, created_at, expires_at FROM guest_sessions WHERE id_hash = $1",
-                )
+                // One read on a reader connection: every guest request starts here.
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {GUEST_SESSION_COLUMNS}, {} FROM guest_sessions s \
+                     JOIN invitations i ON i.id = s.invitation_id WHERE s.id_hash = $1",
+                    prefixed("i", INVITATION_COLUMNS)
+                )))
                 .bind(id_hash)
-                .fetch_optional(self.writer())
+                .fetch_optional(self.reader())
                 .await?;
                 let Some(row) = row else { return Ok(None) };
-                let session = guest_session_row(&row)?;
-                let invitation = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {INVITATION_COLUMNS} FROM invitations WHERE id = $1"
-                )))
-                .bind(session.invitation_id)
-                .fetch_one(self.writer())
-                .await?;
-                Ok(Some((session, invitation_row(&invitation)?)))
+                Ok(Some((guest_session_row(&row)?, invitation_row(&row)?)))
             }
 
             async fn set_session_connector(
@@ -1108,10 +1135,8 @@ macro_rules! sql_store {
                         }
                     }
                 }
-                insert_events(&mut tx, events).await?;
-                if max_uses == Some(use_count) {
-                    insert_events(&mut tx, std::slice::from_ref(fulfilled)).await?;
-                }
+                let last_use = max_uses == Some(use_count);
+                insert_events(&mut tx, events.iter().chain(last_use.then_some(fulfilled))).await?;
                 tx.commit().await?;
                 Ok(Some(use_count))
             }
