@@ -865,13 +865,14 @@ impl Db {
     }
 
     /// After a bulk load, what PostgreSQL's autovacuum would do before long anyway (planner
-    /// statistics, visibility map), so the round measures a settled table rather than racing
-    /// autovacuum. Nothing on SQLite, which Portico never analyzes.
+    /// statistics, visibility map), so the round measures settled tables rather than racing
+    /// autovacuum. Every table, not only the seeded one: the earlier round grew `connections`
+    /// from nothing within seconds, and plans the server cached while it was empty (a
+    /// sequential scan) hold until its statistics change. Nothing on SQLite, which Portico
+    /// never analyzes.
     async fn settle(&self) -> anyhow::Result<()> {
         if let Db::Postgres(pool) = self {
-            sqlx::raw_sql("VACUUM ANALYZE invitations")
-                .execute(pool)
-                .await?;
+            sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await?;
         }
         Ok(())
     }

@@ -769,8 +769,11 @@ macro_rules! sql_store {
                 for id in invitation_ids {
                     ids.push_bind(*id);
                 }
-                q.push(") ORDER BY id");
-                q.build()
+                // Sorted here rather than by an ORDER BY id, which can lead PostgreSQL's generic
+                // plan to walk the whole primary key instead of the invitation_id index.
+                q.push(")");
+                let mut created = q
+                    .build()
                     .fetch_all(self.reader())
                     .await?
                     .iter()
@@ -783,7 +786,9 @@ macro_rules! sql_store {
                             created_at: from_millis(row.try_get("created_at")?)?,
                         })
                     })
-                    .collect()
+                    .collect::<StoreResult<Vec<_>>>()?;
+                created.sort_by_key(|c| c.id);
+                Ok(created)
             }
 
             async fn data_keys_not_under(
@@ -1491,9 +1496,11 @@ macro_rules! sql_store {
                 limit: i64,
             ) -> StoreResult<Vec<Invitation>> {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
+                    // The terms of the partial index invitations_expiry_due, as written there.
                     "SELECT {INVITATION_COLUMNS} FROM invitations WHERE expired_event_at IS NULL \
-                     AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1 \
-                     AND (max_uses IS NULL OR use_count < max_uses) ORDER BY id LIMIT $2"
+                     AND revoked_at IS NULL AND expires_at IS NOT NULL \
+                     AND (max_uses IS NULL OR use_count < max_uses) AND expires_at <= $1 \
+                     ORDER BY expires_at, id LIMIT $2"
                 )))
                 .bind(to_millis(now))
                 .bind(limit)
