@@ -31,4 +31,9 @@ impl PostgresStore {
 
 use sqlx::Pool;
 
-super::sql::sql_store!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
+super::sql::sql_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    " FOR UPDATE SKIP LOCKED",
+    false
+);

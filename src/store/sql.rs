@@ -8,7 +8,8 @@
 macro_rules! sql_store {
     // `$skip_locked`: how a claim skips rows another node is claiming; PostgreSQL's
     // `FOR UPDATE SKIP LOCKED`, nothing on SQLite, whose single writer serialises claims.
-    ($store:ty, $db:ty, $skip_locked:literal) => {
+    // `$multi_statement`: whether one query may hold several statements (see `Batch`).
+    ($store:ty, $db:ty, $skip_locked:literal, $multi_statement:literal) => {
         use crate::crypto::WrappedKey;
         use crate::domain::account::{Account, ApiKey, Scope};
         use crate::domain::connection::{Connection, LastCheck};
@@ -141,37 +142,104 @@ macro_rules! sql_store {
             })
         }
 
-        /// Records events in one statement. Their webhook deliveries (one per subscribed
+        type Args = <$db as sqlx::Database>::Arguments;
+
+        /// Adds one value to a statement's arguments.
+        fn arg<'t, T>(args: &mut Args, value: T) -> StoreResult<()>
+        where
+            T: sqlx::Encode<'t, $db> + sqlx::Type<$db>,
+        {
+            use sqlx::Arguments;
+            args.add(value).map_err(sqlx::Error::Encode)?;
+            Ok(())
+        }
+
+        /// `($k, ..., $k+n-1)`: `n` placeholders numbered after the arguments already in `args`.
+        fn placeholders(args: &Args, n: usize) -> String {
+            use sqlx::Arguments;
+            let first = args.len() + 1;
+            let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+            format!("({})", list.join(", "))
+        }
+
+        /// The writes of one transaction, in order. Where one query may hold several statements
+        /// (SQLite: sqlx binds `$n` across them) they go as one query, so the single writer's
+        /// thread is handed the work once instead of once per statement; elsewhere
+        /// (PostgreSQL, whose protocol prepares one statement at a time) one query each.
+        /// Each statement is built by a function that numbers its placeholders after the
+        /// arguments it is given and adds its own.
+        #[derive(Default)]
+        struct Batch {
+            statements: Vec<(String, Args)>,
+        }
+
+        impl Batch {
+            fn push(
+                &mut self,
+                build: impl FnOnce(&mut Args) -> StoreResult<String>,
+            ) -> StoreResult<&mut Self> {
+                match self.statements.last_mut() {
+                    Some((sql, args)) if $multi_statement => {
+                        let next = build(args)?;
+                        sql.push_str("; ");
+                        sql.push_str(&next);
+                    }
+                    _ => {
+                        let mut args = Args::default();
+                        let sql = build(&mut args)?;
+                        self.statements.push((sql, args));
+                    }
+                }
+                Ok(self)
+            }
+
+            async fn execute(self, tx: &mut Tx<'_>) -> StoreResult<()> {
+                for (sql, args) in self.statements {
+                    sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+
+        /// Events in one multi-row statement. Their webhook deliveries (one per subscribed
         /// endpoint) are written by the `events_fan_out` trigger, in the same transaction.
+        fn events_statement(args: &mut Args, events: &[&NewEvent]) -> StoreResult<String> {
+            let mut rows = Vec::with_capacity(events.len());
+            for e in events {
+                rows.push(placeholders(args, 5));
+                arg(args, e.event.id)?;
+                arg(args, e.account_id)?;
+                arg(args, &e.event.kind)?;
+                arg(args, Json(&e.event.data))?;
+                arg(args, to_millis(e.event.timestamp))?;
+            }
+            Ok(format!(
+                "INSERT INTO events (id, account_id, type, data, created_at) VALUES {}",
+                rows.join(", ")
+            ))
+        }
+
+        /// Adds the events' statement to `batch`, unless there are none.
+        fn push_events<'e>(
+            batch: &mut Batch,
+            events: impl IntoIterator<Item = &'e NewEvent>,
+        ) -> StoreResult<()> {
+            let events: Vec<&NewEvent> = events.into_iter().collect();
+            if !events.is_empty() {
+                batch.push(|args| events_statement(args, &events))?;
+            }
+            Ok(())
+        }
+
         async fn insert_events<'e>(
             tx: &mut Tx<'_>,
             events: impl IntoIterator<Item = &'e NewEvent>,
         ) -> StoreResult<()> {
-            let events: Vec<&NewEvent> = events.into_iter().collect();
-            if events.is_empty() {
-                return Ok(());
-            }
-            let rows: Vec<String> = (0..events.len())
-                .map(|i| {
-                    let p = i * 5;
-                    format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO events (id, account_id, type, data, created_at) VALUES {}",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for e in events {
-                query = query
-                    .bind(e.event.id)
-                    .bind(e.account_id)
-                    .bind(&e.event.kind)
-                    .bind(Json(&e.event.data))
-                    .bind(to_millis(e.event.timestamp));
-            }
-            query.execute(&mut **tx).await?;
-            Ok(())
+            let mut batch = Batch::default();
+            push_events(&mut batch, events)?;
+            batch.execute(tx).await
         }
 
         const WEBHOOK_COLUMNS: &str = "id, account_id, url, event_types, data_key, data_key_id, \
@@ -212,30 +280,70 @@ macro_rules! sql_store {
             })
         }
 
+        fn invitation_statement(
+            args: &mut Args,
+            inv: &Invitation,
+            token_hash: &[u8],
+        ) -> StoreResult<String> {
+            let sql = format!(
+                "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES {}",
+                placeholders(args, 24)
+            );
+            arg(args, inv.id)?;
+            arg(args, inv.account_id)?;
+            arg(args, inv.kind.as_str())?;
+            arg(args, inv.connector.as_deref().unwrap_or(""))?;
+            arg(args, inv.direction.as_str())?;
+            arg(args, inv.connection_id)?;
+            arg(args, &inv.connection_name)?;
+            arg(args, Json(&inv.allowed_emails))?;
+            arg(args, inv.expires_at.map(to_millis))?;
+            arg(args, inv.max_uses)?;
+            arg(args, inv.use_count)?;
+            arg(args, &inv.language)?;
+            arg(args, Json(&inv.prefill))?;
+            arg(args, Json(&inv.locked_fields))?;
+            arg(args, Json(&inv.end_user))?;
+            arg(args, &inv.redirect_url)?;
+            arg(args, inv.send_email)?;
+            arg(args, Json(&inv.metadata))?;
+            arg(args, to_millis(inv.created_at))?;
+            arg(args, inv.revoked_at.map(to_millis))?;
+            arg(args, &inv.category)?;
+            arg(args, &inv.remote_environment)?;
+            arg(args, inv.opened_at.map(to_millis))?;
+            arg(args, token_hash)?;
+            Ok(sql)
+        }
+
+        fn connection_statement(args: &mut Args, c: &Connection) -> StoreResult<String> {
+            let sql = format!(
+                "INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES {}",
+                placeholders(args, 16)
+            );
+            arg(args, c.id)?;
+            arg(args, c.account_id)?;
+            arg(args, &c.connector)?;
+            arg(args, c.direction.as_str())?;
+            arg(args, &c.name)?;
+            arg(args, Json(&c.config))?;
+            arg(args, Json(&c.secrets))?;
+            arg(args, &c.data_key.bytes)?;
+            arg(args, &c.data_key.key_id)?;
+            arg(args, Json(&c.end_user))?;
+            arg(args, Json(&c.metadata))?;
+            arg(args, c.invitation_id)?;
+            arg(args, c.last_check.as_ref().map(Json))?;
+            arg(args, to_millis(c.created_at))?;
+            arg(args, to_millis(c.updated_at))?;
+            arg(args, &c.remote_environment)?;
+            Ok(sql)
+        }
+
         async fn insert_connection_row(tx: &mut Tx<'_>, c: &Connection) -> StoreResult<()> {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-            )))
-            .bind(c.id)
-            .bind(c.account_id)
-            .bind(&c.connector)
-            .bind(c.direction.as_str())
-            .bind(&c.name)
-            .bind(Json(&c.config))
-            .bind(Json(&c.secrets))
-            .bind(&c.data_key.bytes)
-            .bind(&c.data_key.key_id)
-            .bind(Json(&c.end_user))
-            .bind(Json(&c.metadata))
-            .bind(c.invitation_id)
-            .bind(c.last_check.as_ref().map(Json))
-            .bind(to_millis(c.created_at))
-            .bind(to_millis(c.updated_at))
-            .bind(&c.remote_environment)
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
+            let mut batch = Batch::default();
+            batch.push(|args| connection_statement(args, c))?;
+            batch.execute(tx).await
         }
 
         /// Replaces what an edit may change; `false` when there is no such connection.
@@ -301,24 +409,28 @@ macro_rules! sql_store {
             })
         }
 
-        async fn insert_outbox_row(tx: &mut Tx<'_>, e: &OutboxEmail) -> StoreResult<()> {
-            sqlx::query(
+        fn outbox_statement(args: &mut Args, e: &OutboxEmail) -> StoreResult<String> {
+            let sql = format!(
                 "INSERT INTO outbox_emails (id, account_id, recipient, data_key, data_key_id, \
-                 message, created_at, attempts, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(e.id)
-            .bind(e.account_id)
-            .bind(&e.recipient)
-            .bind(&e.data_key.bytes)
-            .bind(&e.data_key.key_id)
-            .bind(&e.sealed_message)
-            .bind(to_millis(e.created_at))
-            .bind(e.attempts)
-            .bind(to_millis(e.next_attempt_at))
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
+                 message, created_at, attempts, next_attempt_at) VALUES {}",
+                placeholders(args, 9)
+            );
+            arg(args, e.id)?;
+            arg(args, e.account_id)?;
+            arg(args, &e.recipient)?;
+            arg(args, &e.data_key.bytes)?;
+            arg(args, &e.data_key.key_id)?;
+            arg(args, &e.sealed_message)?;
+            arg(args, to_millis(e.created_at))?;
+            arg(args, e.attempts)?;
+            arg(args, to_millis(e.next_attempt_at))?;
+            Ok(sql)
+        }
+
+        async fn insert_outbox_row(tx: &mut Tx<'_>, e: &OutboxEmail) -> StoreResult<()> {
+            let mut batch = Batch::default();
+            batch.push(|args| outbox_statement(args, e))?;
+            batch.execute(tx).await
         }
 
         /// The row of `columns` in `table` with this id, if the account owns it.
@@ -600,41 +712,14 @@ macro_rules! sql_store {
                         return Ok(Inserted::KeyTaken);
                     }
                 }
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES ($1, $2, \
-                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                     $19, $20, $21, $22, $23, $24)"
-                )))
-                .bind(inv.id)
-                .bind(inv.account_id)
-                .bind(inv.kind.as_str())
-                .bind(inv.connector.as_deref().unwrap_or(""))
-                .bind(inv.direction.as_str())
-                .bind(inv.connection_id)
-                .bind(&inv.connection_name)
-                .bind(Json(&inv.allowed_emails))
-                .bind(inv.expires_at.map(to_millis))
-                .bind(inv.max_uses)
-                .bind(inv.use_count)
-                .bind(&inv.language)
-                .bind(Json(&inv.prefill))
-                .bind(Json(&inv.locked_fields))
-                .bind(Json(&inv.end_user))
-                .bind(&inv.redirect_url)
-                .bind(inv.send_email)
-                .bind(Json(&inv.metadata))
-                .bind(to_millis(inv.created_at))
-                .bind(inv.revoked_at.map(to_millis))
-                .bind(&inv.category)
-                .bind(&inv.remote_environment)
-                .bind(inv.opened_at.map(to_millis))
-                .bind(token_hash)
-                .execute(&mut *tx)
-                .await?;
-                insert_events(&mut tx, events).await?;
+                // The invitation, its events and its emails: one query on SQLite.
+                let mut batch = Batch::default();
+                batch.push(|args| invitation_statement(args, inv, token_hash))?;
+                push_events(&mut batch, events)?;
                 for email in emails {
-                    insert_outbox_row(&mut tx, email).await?;
+                    batch.push(|args| outbox_statement(args, email))?;
                 }
+                batch.execute(&mut tx).await?;
                 tx.commit().await?;
                 Ok(Inserted::Yes)
             }
@@ -1132,8 +1217,12 @@ macro_rules! sql_store {
                 let Some(used) = used else { return Ok(None) };
                 let use_count: i64 = used.try_get("use_count")?;
                 let max_uses: Option<i64> = used.try_get("max_uses")?;
+                // The connection and the events: one query on SQLite.
+                let mut batch = Batch::default();
                 match write {
-                    ConnectionWrite::Create(c) => insert_connection_row(&mut tx, c).await?,
+                    ConnectionWrite::Create(c) => {
+                        batch.push(|args| connection_statement(args, c))?;
+                    }
                     ConnectionWrite::Update(c) => {
                         if !update_connection_row(&mut tx, c).await? {
                             return Ok(None);
@@ -1141,7 +1230,8 @@ macro_rules! sql_store {
                     }
                 }
                 let last_use = max_uses == Some(use_count);
-                insert_events(&mut tx, events.iter().chain(last_use.then_some(fulfilled))).await?;
+                push_events(&mut batch, events.iter().chain(last_use.then_some(fulfilled)))?;
+                batch.execute(&mut tx).await?;
                 tx.commit().await?;
                 Ok(Some(use_count))
             }

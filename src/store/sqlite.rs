@@ -57,4 +57,4 @@ impl SqliteStore {
     }
 }
 
-super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "");
+super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "", true);
