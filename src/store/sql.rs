@@ -201,6 +201,43 @@ macro_rules! sql_store {
                 }
                 Ok(())
             }
+
+            /// Runs the batch as a transaction of its own. On SQLite that is one query,
+            /// `BEGIN IMMEDIATE`, the statements, `COMMIT`, handed to the writer's thread once
+            /// instead of three times. It runs in a task of its own, so a caller that goes away
+            /// (a client hanging up) cannot leave it half done; a failure is rolled back on the
+            /// same connection before the connection goes back to the pool, or the connection
+            /// is closed if even that fails. Elsewhere: begin, the statements, commit.
+            async fn commit_alone(self, pool: &sqlx::Pool<$db>) -> StoreResult<()> {
+                if !$multi_statement {
+                    let mut tx = pool.begin().await?;
+                    self.execute(&mut tx).await?;
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                let Some((sql, args)) = self.statements.into_iter().next() else {
+                    return Ok(());
+                };
+                let pool = pool.clone();
+                let write = tokio::spawn(async move {
+                    let mut conn = pool.acquire().await?;
+                    let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
+                    let done = sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                        .execute(&mut *conn)
+                        .await;
+                    if done.is_err() && sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err()
+                    {
+                        // SQLite may have rolled back already (then there is nothing to do),
+                        // but the connection's state is not known for sure: do not reuse it.
+                        conn.close_on_drop();
+                    }
+                    done.map(|_| ())
+                });
+                match write.await {
+                    Ok(done) => Ok(done?),
+                    Err(e) => Err(sqlx::Error::Protocol(format!("the write task failed: {e}")).into()),
+                }
+            }
         }
 
         /// Events in one multi-row statement. Their webhook deliveries (one per subscribed
@@ -687,37 +724,38 @@ macro_rules! sql_store {
                 emails: &[OutboxEmail],
                 idempotency: Option<&IdempotentResponse>,
             ) -> StoreResult<Inserted> {
-                let mut tx = self.writer().begin().await?;
-                if let Some(idem) = idempotency {
-                    // A concurrent request with the same key waits here on PostgreSQL until the
-                    // first commits, then inserts nothing; on SQLite the single writer serialises.
-                    let taken = sqlx::query(
-                        "INSERT INTO idempotency_keys (account_id, key, request_hash, status, \
-                         data_key, data_key_id, response, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(inv.account_id)
-                    .bind(&idem.key)
-                    .bind(&idem.request_hash)
-                    .bind(i32::from(idem.status))
-                    .bind(&idem.data_key.bytes)
-                    .bind(&idem.data_key.key_id)
-                    .bind(&idem.sealed_response)
-                    .bind(to_millis(idem.created_at))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                        == 0;
-                    if taken {
-                        return Ok(Inserted::KeyTaken);
-                    }
-                }
-                // The invitation, its events and its emails: one query on SQLite.
                 let mut batch = Batch::default();
                 batch.push(|args| invitation_statement(args, inv, token_hash))?;
                 push_events(&mut batch, events)?;
                 for email in emails {
                     batch.push(|args| outbox_statement(args, email))?;
+                }
+                let Some(idem) = idempotency else {
+                    batch.commit_alone(self.writer()).await?;
+                    return Ok(Inserted::Yes);
+                };
+                let mut tx = self.writer().begin().await?;
+                // A concurrent request with the same key waits here on PostgreSQL until the
+                // first commits, then inserts nothing; on SQLite the single writer serialises.
+                let taken = sqlx::query(
+                    "INSERT INTO idempotency_keys (account_id, key, request_hash, status, \
+                     data_key, data_key_id, response, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                )
+                .bind(inv.account_id)
+                .bind(&idem.key)
+                .bind(&idem.request_hash)
+                .bind(i32::from(idem.status))
+                .bind(&idem.data_key.bytes)
+                .bind(&idem.data_key.key_id)
+                .bind(&idem.sealed_response)
+                .bind(to_millis(idem.created_at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 0;
+                if taken {
+                    return Ok(Inserted::KeyTaken);
                 }
                 batch.execute(&mut tx).await?;
                 tx.commit().await?;
@@ -1625,10 +1663,9 @@ macro_rules! sql_store {
             }
 
             async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {
-                let mut tx = self.writer().begin().await?;
-                insert_events(&mut tx, events).await?;
-                tx.commit().await?;
-                Ok(())
+                let mut batch = Batch::default();
+                push_events(&mut batch, events)?;
+                batch.commit_alone(self.writer()).await
             }
 
             async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool> {

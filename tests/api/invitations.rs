@@ -428,3 +428,60 @@ async fn send_email_mails_the_link_once_to_each_allowed_address(app: TestApp) {
     );
 }
 both!(send_email_mails_the_link_once_to_each_allowed_address);
+
+/// A write that fails half-way (here: a new invitation, then an event whose id is taken)
+/// leaves nothing behind, and the writer goes on working. On SQLite such a write is one
+/// `BEGIN IMMEDIATE ... COMMIT` query; the failure must roll it back on its connection.
+async fn a_failed_write_leaves_nothing_behind_and_the_next_one_works(app: TestApp) {
+    use portico::domain::event::{EventType, NewEvent};
+    let created = app.create_invitation(json!({})).await;
+    let id = created["id"].as_str().unwrap().parse().unwrap();
+    let mut fresh = app
+        .portico
+        .store
+        .get_invitation(app.account.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    fresh.id = uuid::Uuid::now_v7();
+    let event = NewEvent::new(
+        app.account.id,
+        EventType::InvitationCreated,
+        chrono::Utc::now(),
+        json!({"id": fresh.id}),
+    );
+    app.portico
+        .store
+        .record_events(std::slice::from_ref(&event))
+        .await
+        .unwrap();
+
+    let failed = app
+        .portico
+        .store
+        .insert_invitation(&fresh, b"another token hash", &[event], &[], None)
+        .await;
+
+    assert!(failed.is_err(), "the event id is taken");
+    let kept = app
+        .portico
+        .store
+        .get_invitation(app.account.id, fresh.id)
+        .await
+        .unwrap();
+    assert!(
+        kept.is_none(),
+        "the invitation written before the failure was rolled back"
+    );
+    for _ in 0..3 {
+        app.create_invitation(json!({})).await;
+    }
+    let list = app.get("/v1/invitations").await;
+    assert_eq!(
+        list.json["data"].as_array().unwrap().len(),
+        4,
+        "{}",
+        list.text
+    );
+}
+both!(a_failed_write_leaves_nothing_behind_and_the_next_one_works);
