@@ -147,7 +147,7 @@ impl Portico {
         invitation: &Invitation,
         kind: EventType,
     ) -> GuestResult<NewEvent> {
-        let created = self.store.created_connections(&[invitation.id]).await?;
+        let created = self.created_connections(&[invitation]).await?;
         let object = InvitationObject::new(invitation, self.now(), &created);
         Ok(NewEvent::new(
             invitation.account_id,

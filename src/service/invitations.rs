@@ -9,7 +9,9 @@ use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::invitation::{Invitation, InvitationKind, Limits, NewInvitation, Target};
 use crate::i18n::{Arg, t_args};
-use crate::store::{IdempotentResponse, Inserted, InvitationFilter, OutboxEmail, Page};
+use crate::store::{
+    CreatedConnection, IdempotentResponse, Inserted, InvitationFilter, OutboxEmail, Page,
+};
 
 /// An `Idempotency-Key` header and the hash of the request body it came with.
 #[derive(Debug, Clone)]
@@ -279,6 +281,24 @@ impl Portico {
         }))
     }
 
+    /// The connections made through these invitations. Only an invitation that was used can
+    /// have made one (a use and its connection are written together), so the store is asked
+    /// about those only, and not at all when none was used.
+    pub(crate) async fn created_connections(
+        &self,
+        invitations: &[&Invitation],
+    ) -> ServiceResult<Vec<CreatedConnection>> {
+        let used: Vec<Uuid> = invitations
+            .iter()
+            .filter(|i| i.use_count > 0)
+            .map(|i| i.id)
+            .collect();
+        if used.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.created_connections(&used).await?)
+    }
+
     pub async fn get_invitation(
         &self,
         account_id: Uuid,
@@ -289,7 +309,7 @@ impl Portico {
             .get_invitation(account_id, id)
             .await?
             .ok_or(ServiceError::NotFound("invitation"))?;
-        let created = self.store.created_connections(&[id]).await?;
+        let created = self.created_connections(&[&invitation]).await?;
         Ok(InvitationObject::new(&invitation, self.now(), &created))
     }
 
@@ -304,8 +324,8 @@ impl Portico {
             .store
             .list_invitations(account_id, filter, now, page)
             .await?;
-        let ids: Vec<Uuid> = invitations.iter().map(|i| i.id).collect();
-        let created = self.store.created_connections(&ids).await?;
+        let listed: Vec<&Invitation> = invitations.iter().collect();
+        let created = self.created_connections(&listed).await?;
         Ok(invitations
             .iter()
             .map(|inv| InvitationObject::new(inv, now, &created))
@@ -326,7 +346,7 @@ impl Portico {
         if invitation.revoked_at.is_none() {
             let now = self.now();
             invitation.revoked_at = Some(now);
-            let created = self.store.created_connections(&[id]).await?;
+            let created = self.created_connections(&[&invitation]).await?;
             let object = InvitationObject::new(&invitation, now, &created);
             let event = NewEvent::new(
                 account_id,
