@@ -15,6 +15,10 @@ pub struct SqliteStore {
 /// Reader connections: SQLite in WAL mode lets readers run beside the one writer.
 const READERS: u32 = 4;
 
+/// Each reader's page cache, in KiB (SQLite's default is 2000). Any write by the writer
+/// empties every reader's cache at its next read, so a large one mostly costs memory.
+const READER_CACHE: &str = "-1024";
+
 impl SqliteStore {
     /// Opens (creating when missing) the database at `url` (`sqlite://path/to/portico.db`).
     pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
@@ -22,7 +26,7 @@ impl SqliteStore {
         let writer = Self::pool_options(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = Self::pool_options(READERS)
-            .connect_with(options.read_only(true))
+            .connect_with(options.read_only(true).pragma("cache_size", READER_CACHE))
             .await?;
         Ok(SqliteStore { writer, reader })
     }
