@@ -86,9 +86,10 @@ impl Portico {
         if let Some(key) = self.api_keys.get(&hash, now) {
             return Ok(Some(key));
         }
+        let generation = self.api_keys.generation();
         let key = self.store.find_api_key(&hash).await?.filter(|k| !k.revoked);
         if let Some(key) = &key {
-            self.api_keys.insert(hash, key.clone(), now);
+            self.api_keys.insert(hash, key.clone(), now, generation);
         }
         Ok(key)
     }

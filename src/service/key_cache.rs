@@ -22,33 +22,53 @@ const CAPACITY: usize = 4096;
 /// Keys by the SHA-256 of the presented secret.
 #[derive(Default)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<Vec<u8>, (ApiKey, Instant)>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<Vec<u8>, (ApiKey, Instant)>,
+    /// Bumped by every `forget`, so a lookup that began before a revocation cannot put the
+    /// revoked key back.
+    generation: u64,
 }
 
 impl KeyCache {
     /// The key with this hash, if it was confirmed less than the TTL ago.
     pub fn get(&self, key_hash: &[u8], now: Instant) -> Option<ApiKey> {
-        let entries = self.entries.lock().expect("not poisoned");
-        let (key, confirmed) = entries.get(key_hash)?;
+        let inner = self.inner.lock().expect("not poisoned");
+        let (key, confirmed) = inner.entries.get(key_hash)?;
         (now.duration_since(*confirmed) < KEY_CACHE_TTL).then(|| key.clone())
     }
 
-    /// Remembers a key the store just confirmed.
-    pub fn insert(&self, key_hash: Vec<u8>, key: ApiKey, now: Instant) {
-        let mut entries = self.entries.lock().expect("not poisoned");
-        if entries.len() >= CAPACITY {
-            entries.retain(|_, (_, confirmed)| now.duration_since(*confirmed) < KEY_CACHE_TTL);
-            if entries.len() >= CAPACITY {
-                entries.clear();
+    /// Where the cache stands; take it before asking the store, and give it to `insert`.
+    pub fn generation(&self) -> u64 {
+        self.inner.lock().expect("not poisoned").generation
+    }
+
+    /// Remembers a key the store just confirmed, unless a key was forgotten since
+    /// `generation` was taken (the confirmation may predate that revocation).
+    pub fn insert(&self, key_hash: Vec<u8>, key: ApiKey, now: Instant, generation: u64) {
+        let mut inner = self.inner.lock().expect("not poisoned");
+        if inner.generation != generation {
+            return;
+        }
+        if inner.entries.len() >= CAPACITY {
+            inner
+                .entries
+                .retain(|_, (_, confirmed)| now.duration_since(*confirmed) < KEY_CACHE_TTL);
+            if inner.entries.len() >= CAPACITY {
+                inner.entries.clear();
             }
         }
-        entries.insert(key_hash, (key, now));
+        inner.entries.insert(key_hash, (key, now));
     }
 
     /// Forgets the key with this id (it was just revoked).
     pub fn forget(&self, key_id: Uuid) {
-        let mut entries = self.entries.lock().expect("not poisoned");
-        entries.retain(|_, (key, _)| key.id != key_id);
+        let mut inner = self.inner.lock().expect("not poisoned");
+        inner.generation += 1;
+        inner.entries.retain(|_, (key, _)| key.id != key_id);
     }
 }
 
@@ -72,7 +92,7 @@ mod tests {
         let cache = KeyCache::default();
         let start = Instant::now();
         let k = key();
-        cache.insert(b"hash".to_vec(), k.clone(), start);
+        cache.insert(b"hash".to_vec(), k.clone(), start, cache.generation());
 
         assert_eq!(cache.get(b"hash", start + KEY_CACHE_TTL / 2), Some(k));
         assert_eq!(cache.get(b"hash", start + KEY_CACHE_TTL), None);
@@ -84,8 +104,13 @@ mod tests {
         let cache = KeyCache::default();
         let now = Instant::now();
         let (kept, revoked) = (key(), key());
-        cache.insert(b"kept".to_vec(), kept.clone(), now);
-        cache.insert(b"revoked".to_vec(), revoked.clone(), now);
+        cache.insert(b"kept".to_vec(), kept.clone(), now, cache.generation());
+        cache.insert(
+            b"revoked".to_vec(),
+            revoked.clone(),
+            now,
+            cache.generation(),
+        );
 
         cache.forget(revoked.id);
 
@@ -98,11 +123,24 @@ mod tests {
         let cache = KeyCache::default();
         let now = Instant::now();
         for i in 0..CAPACITY {
-            cache.insert(i.to_be_bytes().to_vec(), key(), now);
+            cache.insert(i.to_be_bytes().to_vec(), key(), now, cache.generation());
         }
-        cache.insert(b"new".to_vec(), key(), now);
+        cache.insert(b"new".to_vec(), key(), now, cache.generation());
 
         assert!(cache.get(b"new", now).is_some());
-        assert!(cache.entries.lock().unwrap().len() <= CAPACITY);
+        assert!(cache.inner.lock().unwrap().entries.len() <= CAPACITY);
+    }
+
+    #[test]
+    fn a_lookup_that_began_before_a_revocation_does_not_cache_the_key() {
+        let cache = KeyCache::default();
+        let now = Instant::now();
+        let k = key();
+        let before_lookup = cache.generation();
+
+        cache.forget(k.id);
+        cache.insert(b"hash".to_vec(), k, now, before_lookup);
+
+        assert_eq!(cache.get(b"hash", now), None);
     }
 }

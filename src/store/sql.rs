@@ -42,11 +42,12 @@ macro_rules! sql_store {
              language, prefill, locked_fields, end_user, redirect_url, send_email, metadata, \
              created_at, revoked_at, category, remote_environment, opened_at";
 
-        /// `columns` (a comma-separated list) qualified by the table alias `table`.
+        /// `columns` (a comma-separated list) qualified by the table alias `table`, each
+        /// named as itself (SQLite leaves the name of an unaliased `t.col` unspecified).
         fn prefixed(table: &str, columns: &str) -> String {
             columns
                 .split(',')
-                .map(|c| format!("{table}.{}", c.trim()))
+                .map(|c| format!("{table}.{0} AS {0}", c.trim()))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
@@ -178,15 +179,27 @@ macro_rules! sql_store {
                 &mut self,
                 build: impl FnOnce(&mut Args) -> StoreResult<String>,
             ) -> StoreResult<&mut Self> {
+                // A builder must add exactly one argument per placeholder it writes: SQLite
+                // would bind NULL to a missing one without a word.
+                fn checked(
+                    build: impl FnOnce(&mut Args) -> StoreResult<String>,
+                    args: &mut Args,
+                ) -> StoreResult<String> {
+                    use sqlx::Arguments;
+                    let before = args.len();
+                    let sql = build(args)?;
+                    debug_assert_eq!(sql.matches('$').count(), args.len() - before, "{sql}");
+                    Ok(sql)
+                }
                 match self.statements.last_mut() {
                     Some((sql, args)) if $multi_statement => {
-                        let next = build(args)?;
+                        let next = checked(build, args)?;
                         sql.push_str("; ");
                         sql.push_str(&next);
                     }
                     _ => {
                         let mut args = Args::default();
-                        let sql = build(&mut args)?;
+                        let sql = checked(build, &mut args)?;
                         self.statements.push((sql, args));
                     }
                 }
