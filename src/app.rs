@@ -7,9 +7,11 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::catalog::Catalog;
+use crate::checks::Checker;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::Keyring;
+use crate::egress::EgressPolicy;
 use crate::http::{self, AppState};
 use crate::service::{Portico, ServiceSettings};
 use crate::store;
@@ -32,6 +34,12 @@ pub async fn open(
         .context("loading the master key file")?;
     let catalog = Catalog::load(settings.connectors_dir().as_deref())
         .context("loading the connector catalog")?;
+    let allow = settings.egress_allow().map_err(anyhow::Error::msg)?;
+    let checker = Checker::new(
+        EgressPolicy::new(settings.checks_allow_private, allow.clone()),
+        settings.check_timeout(),
+        settings.max_concurrent_checks as usize,
+    );
     let store = store::open(&settings.database_url())
         .await
         .context("opening the database")?;
@@ -39,15 +47,15 @@ pub async fn open(
         store,
         keyring: Arc::new(keyring),
         catalog: Arc::new(catalog),
+        checker: Arc::new(checker),
         clock,
         settings: Arc::new(ServiceSettings {
             public_url,
             max_invitation_lifetime: settings.max_invitation_lifetime(),
-            check_timeout: settings.check_timeout(),
             mail_from: settings.smtp_from.clone(),
             guest_rate_per_ip: settings.guest_rate_per_ip.max(1),
             guest_rate_per_invitation: settings.guest_rate_per_invitation.max(1),
-            webhooks_allow_private: settings.webhooks_allow_private,
+            webhook_egress: EgressPolicy::new(settings.webhooks_allow_private, allow),
             delivery_lease: chrono::Duration::seconds(settings.delivery_lease.max(1) as i64),
         }),
         mail_wakeup: Arc::new(tokio::sync::Notify::new()),

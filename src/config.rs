@@ -28,6 +28,10 @@ pub struct Settings {
     pub guest_rate_per_invitation: u32,
     pub webhooks_allow_private: bool,
     pub delivery_lease: u64,
+    /// CIDRs outbound connections may reach although they are private (comma-separated).
+    pub egress_allow: String,
+    pub checks_allow_private: bool,
+    pub max_concurrent_checks: u32,
 }
 
 /// A URL as it may be printed: its password, if any, replaced by `***`; something that is
@@ -64,6 +68,9 @@ impl std::fmt::Debug for Settings {
             .field("guest_rate_per_invitation", &self.guest_rate_per_invitation)
             .field("webhooks_allow_private", &self.webhooks_allow_private)
             .field("delivery_lease", &self.delivery_lease)
+            .field("egress_allow", &self.egress_allow)
+            .field("checks_allow_private", &self.checks_allow_private)
+            .field("max_concurrent_checks", &self.max_concurrent_checks)
             .finish()
     }
 }
@@ -150,6 +157,12 @@ impl Settings {
 
     pub fn check_timeout(&self) -> Duration {
         Duration::from_secs(self.check_timeout.max(1))
+    }
+
+    /// The ranges `egress_allow` lists; an entry that is not a CIDR is an error naming it.
+    pub fn egress_allow(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        crate::egress::EgressPolicy::parse_allow_list(&self.egress_allow)
+            .map_err(|e| format!("egress_allow (PORTICO_EGRESS_ALLOW): {e}"))
     }
 
     pub fn connectors_dir(&self) -> Option<PathBuf> {

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod domain;
+pub mod egress;
 pub mod http;
 pub mod i18n;
 pub mod secret;

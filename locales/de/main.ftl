@@ -13,6 +13,8 @@ gone-expired = Der Link ist abgelaufen.
 gone-revoked = Der Absender hat den Link zurückgezogen.
 gone-fulfilled = Der Link wurde bereits verwendet.
 gone-body = Bitten Sie den Absender um einen neuen Link, falls Sie die Verbindung noch einrichten müssen.
+connection-gone-title = Diese Verbindung gibt es nicht mehr
+connection-gone-body = Die Verbindung, für die dieser Link gedacht war, wurde gelöscht; es wurde nichts geändert. Bitten Sie den Absender um einen neuen Link, wenn Sie sich weiterhin verbinden möchten.
 
 forbidden-title = Diese Anfrage wurde abgelehnt
 forbidden-body = Das Formular war zu alt oder stammte nicht von dieser Seite. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.
@@ -66,7 +68,13 @@ form-secret = Dieser Wert wird verschlüsselt gespeichert und nie wieder angezei
 form-errors = Bitte korrigieren Sie Folgendes:
 form-secret-again = Zu Ihrer Sicherheit wurde der Wert nicht behalten: Bitte geben Sie ihn erneut ein.
 form-error-item = { $label }: { $message }
-form-check-failed = { $connector } hat diese Angaben nicht akzeptiert: { $detail }
+check-failed-wrong-credentials = { $connector } hat diese Zugangsdaten nicht akzeptiert. Prüfen Sie Benutzername, Passwort oder Schlüssel sowie die Datenbank oder das Konto.
+check-failed-unreachable = Portico konnte { $connector } unter dieser Adresse nicht erreichen. Prüfen Sie Host und Port und ob der Server Verbindungen von Portico annimmt.
+check-failed-timed-out = { $connector } hat nicht rechtzeitig geantwortet. Prüfen Sie Host und Port und versuchen Sie es erneut.
+check-failed-tls = Eine sichere Verbindung (TLS) zu { $connector } ließ sich nicht wie verlangt aufbauen. Prüfen Sie den SSL-Modus und das Zertifikat des Servers.
+check-failed-refused = Diese Adresse ist von Portico aus nicht erreichbar.
+check-failed-unexpected = { $connector } hat unerwartet geantwortet. Prüfen Sie Ihre Angaben und versuchen Sie es erneut.
+check-failed-busy = Portico prüft gerade andere Verbindungen. Bitte versuchen Sie es gleich noch einmal.
 
 field-error-unknown = Dies ist kein Feld dieses Formulars.
 field-error-required = Dieses Feld ist erforderlich.
@@ -78,6 +86,7 @@ field-error-contains_nul = Die Eingabe enthält unzulässige Zeichen.
 field-error-pattern_mismatch = Die Eingabe hat nicht das erwartete Format.
 field-error-length = Geben Sie zwischen { $min } und { $max } Zeichen ein.
 field-error-range = Geben Sie eine Zahl zwischen { $min } und { $max } ein.
+field-error-unreachable-address = Diese Adresse ist von Portico aus nicht erreichbar.
 field-error-locked = Dieser Wert wurde vom Absender festgelegt und kann nicht geändert werden.
 field-error-broken_spec = Dieses Feld kann derzeit nicht geprüft werden.
 

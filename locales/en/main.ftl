@@ -13,6 +13,8 @@ gone-expired = The link has expired.
 gone-revoked = The sender has withdrawn the link.
 gone-fulfilled = The link has already been used.
 gone-body = Ask the sender for a new link if you still need to connect.
+connection-gone-title = This connection no longer exists
+connection-gone-body = The connection this link was for has been deleted, so nothing was changed. Ask the sender for a new link if you still need to connect.
 
 forbidden-title = This request was refused
 forbidden-body = The form was too old or did not come from this page. Go back, reload the page and try again.
@@ -66,7 +68,13 @@ form-secret = This value is stored encrypted and never shown again.
 form-errors = Please correct the following:
 form-secret-again = For your security it was not kept: enter it again.
 form-error-item = { $label }: { $message }
-form-check-failed = { $connector } did not accept these details: { $detail }
+check-failed-wrong-credentials = { $connector } did not accept these credentials. Check the user name, the password or key, and the database or account they are for.
+check-failed-unreachable = Portico could not reach { $connector } at the address given. Check the host and the port, and that the server accepts connections from Portico.
+check-failed-timed-out = { $connector } did not answer in time. Check the host and the port, then try again.
+check-failed-tls = A secure connection (TLS) to { $connector } could not be set up as the settings require. Check the SSL mode and the server's certificate.
+check-failed-refused = This address is not reachable from Portico.
+check-failed-unexpected = { $connector } answered in an unexpected way. Check the details you entered, then try again.
+check-failed-busy = Portico is busy checking other connections. Please try again in a moment.
 
 field-error-unknown = This is not a field of this form.
 field-error-required = This field is required.
@@ -78,6 +86,7 @@ field-error-contains_nul = This contains characters that are not allowed.
 field-error-pattern_mismatch = This does not have the expected format.
 field-error-length = Enter between { $min } and { $max } characters.
 field-error-range = Enter a number between { $min } and { $max }.
+field-error-unreachable-address = This address is not reachable from Portico.
 field-error-locked = This value is set by the sender and cannot be changed.
 field-error-broken_spec = This field cannot be checked right now.
 

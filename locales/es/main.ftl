@@ -13,6 +13,8 @@ gone-expired = El enlace ha caducado.
 gone-revoked = El remitente ha retirado el enlace.
 gone-fulfilled = El enlace ya se ha utilizado.
 gone-body = Si todavía necesita configurar la conexión, pida un nuevo enlace al remitente.
+connection-gone-title = Esta conexión ya no existe
+connection-gone-body = La conexión a la que estaba destinado este enlace se ha eliminado, así que no se ha cambiado nada. Pida un nuevo enlace al remitente si todavía necesita conectarse.
 
 forbidden-title = Se ha rechazado esta solicitud
 forbidden-body = El formulario era demasiado antiguo o no procedía de esta página. Vuelva atrás, recargue la página e inténtelo de nuevo.
@@ -66,7 +68,13 @@ form-secret = Este valor se guarda cifrado y no se vuelve a mostrar.
 form-errors = Corrija lo siguiente:
 form-secret-again = Por su seguridad, este valor no se ha conservado: vuelva a introducirlo.
 form-error-item = { $label }: { $message }
-form-check-failed = { $connector } no ha aceptado estos datos: { $detail }
+check-failed-wrong-credentials = { $connector } no ha aceptado estas credenciales. Compruebe el usuario, la contraseña o la clave, y la base de datos o la cuenta indicadas.
+check-failed-unreachable = Portico no ha podido llegar a { $connector } en la dirección indicada. Compruebe el host y el puerto, y que el servidor acepte conexiones de Portico.
+check-failed-timed-out = { $connector } no ha respondido a tiempo. Compruebe el host y el puerto y vuelva a intentarlo.
+check-failed-tls = No se ha podido establecer una conexión segura (TLS) con { $connector } como exige la configuración. Compruebe el modo SSL y el certificado del servidor.
+check-failed-refused = Esta dirección no es accesible desde Portico.
+check-failed-unexpected = { $connector } ha respondido de forma inesperada. Compruebe los datos introducidos y vuelva a intentarlo.
+check-failed-busy = Portico está comprobando otras conexiones. Vuelva a intentarlo en un momento.
 
 field-error-unknown = Este campo no pertenece a este formulario.
 field-error-required = Este campo es obligatorio.
@@ -78,6 +86,7 @@ field-error-contains_nul = El valor contiene caracteres no permitidos.
 field-error-pattern_mismatch = El valor no tiene el formato esperado.
 field-error-length = Introduzca entre { $min } y { $max } caracteres.
 field-error-range = Introduzca un número entre { $min } y { $max }.
+field-error-unreachable-address = Esta dirección no es accesible desde Portico.
 field-error-locked = Este valor lo ha establecido el remitente y no se puede cambiar.
 field-error-broken_spec = En este momento no se puede comprobar este campo.
 

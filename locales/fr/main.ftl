@@ -13,6 +13,8 @@ gone-expired = Le lien a expiré.
 gone-revoked = L’expéditeur a retiré le lien.
 gone-fulfilled = Le lien a déjà été utilisé.
 gone-body = Demandez un nouveau lien à l’expéditeur si vous devez encore configurer la connexion.
+connection-gone-title = Cette connexion n’existe plus
+connection-gone-body = La connexion à laquelle ce lien était destiné a été supprimée ; rien n’a été modifié. Demandez un nouveau lien à l’expéditeur si vous devez toujours vous connecter.
 
 forbidden-title = Cette demande a été refusée
 forbidden-body = Le formulaire était trop ancien ou ne provenait pas de cette page. Revenez en arrière, rechargez la page et réessayez.
@@ -66,7 +68,13 @@ form-secret = Cette valeur est stockée de manière chiffrée et n’est plus ja
 form-errors = Veuillez corriger les points suivants :
 form-secret-again = Pour votre sécurité, cette valeur n’a pas été conservée : saisissez-la à nouveau.
 form-error-item = { $label } : { $message }
-form-check-failed = { $connector } n’a pas accepté ces informations : { $detail }
+check-failed-wrong-credentials = { $connector } n’a pas accepté ces identifiants. Vérifiez le nom d’utilisateur, le mot de passe ou la clé, ainsi que la base de données ou le compte visés.
+check-failed-unreachable = Portico n’a pas pu joindre { $connector } à l’adresse indiquée. Vérifiez l’hôte et le port, et que le serveur accepte les connexions de Portico.
+check-failed-timed-out = { $connector } n’a pas répondu à temps. Vérifiez l’hôte et le port, puis réessayez.
+check-failed-tls = Une connexion sécurisée (TLS) avec { $connector } n’a pas pu être établie comme l’exigent les paramètres. Vérifiez le mode SSL et le certificat du serveur.
+check-failed-refused = Cette adresse n’est pas joignable depuis Portico.
+check-failed-unexpected = { $connector } a répondu de façon inattendue. Vérifiez les informations saisies, puis réessayez.
+check-failed-busy = Portico vérifie d’autres connexions en ce moment. Veuillez réessayer dans un instant.
 
 field-error-unknown = Ce champ ne fait pas partie de ce formulaire.
 field-error-required = Ce champ est obligatoire.
@@ -78,6 +86,7 @@ field-error-contains_nul = La valeur contient des caractères non autorisés.
 field-error-pattern_mismatch = La valeur n’a pas le format attendu.
 field-error-length = Saisissez entre { $min } et { $max } caractères.
 field-error-range = Saisissez un nombre entre { $min } et { $max }.
+field-error-unreachable-address = Cette adresse n’est pas joignable depuis Portico.
 field-error-locked = Cette valeur est définie par l’expéditeur et ne peut pas être modifiée.
 field-error-broken_spec = Ce champ ne peut pas être vérifié pour le moment.
 

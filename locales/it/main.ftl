@@ -13,6 +13,8 @@ gone-expired = Il link è scaduto.
 gone-revoked = Il mittente ha revocato il link.
 gone-fulfilled = Il link è già stato utilizzato.
 gone-body = Se deve ancora configurare la connessione, chieda un nuovo link al mittente.
+connection-gone-title = Questa connessione non esiste più
+connection-gone-body = La connessione a cui era destinato questo link è stata eliminata, quindi non è stato modificato nulla. Chieda un nuovo link al mittente se deve ancora collegarsi.
 
 forbidden-title = La richiesta è stata rifiutata
 forbidden-body = Il modulo era troppo vecchio o non proveniva da questa pagina. Torni indietro, ricarichi la pagina e riprovi.
@@ -66,7 +68,13 @@ form-secret = Questo valore viene conservato in forma cifrata e non viene più m
 form-errors = Corregga quanto segue:
 form-secret-again = Per la Sua sicurezza questo valore non è stato conservato: lo inserisca di nuovo.
 form-error-item = { $label }: { $message }
-form-check-failed = { $connector } non ha accettato questi dati: { $detail }
+check-failed-wrong-credentials = { $connector } non ha accettato queste credenziali. Controlli nome utente, password o chiave, e il database o l’account indicati.
+check-failed-unreachable = Portico non è riuscito a raggiungere { $connector } all’indirizzo indicato. Controlli host e porta, e che il server accetti connessioni da Portico.
+check-failed-timed-out = { $connector } non ha risposto in tempo. Controlli host e porta, poi riprovi.
+check-failed-tls = Non è stato possibile stabilire una connessione sicura (TLS) con { $connector } come richiesto dalle impostazioni. Controlli la modalità SSL e il certificato del server.
+check-failed-refused = Questo indirizzo non è raggiungibile da Portico.
+check-failed-unexpected = { $connector } ha risposto in modo inatteso. Controlli i dati inseriti, poi riprovi.
+check-failed-busy = Portico sta verificando altre connessioni. Riprovi tra un momento.
 
 field-error-unknown = Questo campo non fa parte del modulo.
 field-error-required = Questo campo è obbligatorio.
@@ -78,6 +86,7 @@ field-error-contains_nul = Il valore contiene caratteri non consentiti.
 field-error-pattern_mismatch = Il valore non ha il formato previsto.
 field-error-length = Inserisca da { $min } a { $max } caratteri.
 field-error-range = Inserisca un numero compreso tra { $min } e { $max }.
+field-error-unreachable-address = Questo indirizzo non è raggiungibile da Portico.
 field-error-locked = Questo valore è impostato dal mittente e non può essere modificato.
 field-error-broken_spec = Al momento non è possibile verificare questo campo.
 

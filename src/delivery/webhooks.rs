@@ -4,16 +4,13 @@
 //! Several nodes may run it on one PostgreSQL database: an endpoint is leased by one at a time.
 
 use chrono::Utc;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::net::IpAddr;
 use std::time::Instant;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::domain::webhook::{
-    AttemptOutcome, WebhookAttempt, WebhookEndpoint, is_forbidden_target, retry_after, sign,
-};
+use crate::domain::webhook::{AttemptOutcome, WebhookAttempt, WebhookEndpoint, retry_after, sign};
+use crate::egress::EgressPolicy;
 use crate::service::Portico;
 use crate::store::PendingDelivery;
 
@@ -21,34 +18,15 @@ use crate::store::PendingDelivery;
 const POLL: std::time::Duration = std::time::Duration::from_millis(500);
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Resolves names like the system does, then drops every address a webhook may not reach, so
-/// a name that resolves (or later re-resolves) to an internal address is refused.
-struct GuardedResolver {
-    allow_private: bool,
-}
-
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let allow_private = self.allow_private;
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|a| allow_private || !is_forbidden_target(a.ip()))
-                .collect();
-            if found.is_empty() {
-                return Err(format!("{host} resolves to no address webhooks may reach").into());
-            }
-            Ok(Box::new(found.into_iter()) as Addrs)
-        })
-    }
-}
-
-pub fn client(allow_private: bool) -> reqwest::Client {
+/// The client of every delivery: through the egress policy (a name with any forbidden address
+/// fails, and the addresses connected to are the ones vetted), never through a proxy from the
+/// environment, never following a redirect.
+pub fn client(egress: &EgressPolicy) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(TIMEOUT)
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .dns_resolver(egress.resolver())
         .user_agent(concat!("Portico-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the webhook client builds")
@@ -56,7 +34,7 @@ pub fn client(allow_private: bool) -> reqwest::Client {
 
 pub fn spawn(portico: Portico) -> JoinHandle<()> {
     let node = Uuid::new_v4().to_string();
-    let client = client(portico.settings.webhooks_allow_private);
+    let client = client(&portico.settings.webhook_egress);
     tokio::spawn(async move {
         loop {
             if let Err(e) = portico.expire_invitations().await {
@@ -173,21 +151,20 @@ async fn attempt(
         .filter_map(|secret| sign(secret.expose(), &id, timestamp, &body))
         .collect();
     let started = Instant::now();
-    let result =
-        match literal_target_refused(&endpoint.url, portico.settings.webhooks_allow_private) {
-            Some(refusal) => Err(refusal),
-            None => client
-                .post(&endpoint.url)
-                .header("content-type", "application/json")
-                .header("webhook-id", &id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", signatures.join(" "))
-                .body(body)
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-                .map_err(|e| describe(&e)),
-        };
+    let result = match literal_target_refused(&endpoint.url, &portico.settings.webhook_egress) {
+        Some(refusal) => Err(refusal),
+        None => client
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signatures.join(" "))
+            .body(body)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| describe(&e)),
+    };
     let failures = pending.attempts + 1;
     let outcome = match result {
         Ok(status) if (200..300).contains(&status) => AttemptOutcome::Delivered,
@@ -210,15 +187,19 @@ async fn attempt(
 }
 
 /// A URL naming a forbidden address literally skips the resolver, so it is checked here.
-fn literal_target_refused(url: &str, allow_private: bool) -> Option<String> {
+fn literal_target_refused(url: &str, egress: &EgressPolicy) -> Option<String> {
     let host = url::Url::parse(url)
         .ok()?
         .host_str()?
         .trim_matches(['[', ']'])
         .to_string();
     let ip: IpAddr = host.parse().ok()?;
-    (!allow_private && is_forbidden_target(ip))
-        .then(|| format!("{ip} is an address webhooks may not reach"))
+    egress.refusal(ip).map(|class| {
+        format!(
+            "{ip} is a {} address webhooks may not reach",
+            class.as_str()
+        )
+    })
 }
 
 /// What went wrong, without the URL's query (reqwest's own text includes the whole URL).

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::checks::Reason;
 use crate::domain::FieldError;
 use crate::service::ServiceError;
 
@@ -47,6 +48,9 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("{0}")]
     Unprocessable(String),
+    /// Busy for now; the client may retry.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -65,6 +69,7 @@ impl ApiError {
             ApiError::Validation(_) | ApiError::Unprocessable(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,6 +86,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Validation(_) => "validation",
             ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -116,6 +122,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if matches!(self, ApiError::Unavailable(_)) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
@@ -131,7 +140,13 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(m) => ApiError::Forbidden(m),
             ServiceError::Conflict(m) => ApiError::Conflict(m),
             ServiceError::IdempotencyMismatch => ApiError::Unprocessable(e.to_string()),
-            ServiceError::CheckFailed(f) => ApiError::Unprocessable(f.message),
+            ServiceError::CheckFailed(f) => match (f.reason, f.field) {
+                (Reason::Busy, _) => ApiError::Unavailable(f.detail),
+                (Reason::RefusedByPolicy, Some(field)) => {
+                    ApiError::Validation(vec![FieldError::new(format!("config.{field}"), f.detail)])
+                }
+                _ => ApiError::Unprocessable(f.detail),
+            },
             ServiceError::Store(e) => ApiError::Internal(e.to_string()),
             ServiceError::Crypto(e) => ApiError::Internal(e.to_string()),
         }

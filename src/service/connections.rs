@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::views::{ConnectionObject, CredentialsObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
-use crate::checks;
+use crate::checks::Reason;
 use crate::crypto::DataKey;
 use crate::domain::FieldError;
 use crate::domain::connection::{CheckStatus, Connection, LastCheck, SealedSecrets};
@@ -174,6 +174,7 @@ impl Portico {
         let (Some(direction), Some(config), true) = (direction, config, errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors));
         };
+        self.checker.vet(spec, &config).await?;
 
         let now = self.now();
         let id = Uuid::now_v7();
@@ -277,6 +278,7 @@ impl Portico {
             }
             match spec.validate(&merged) {
                 Ok(config) => {
+                    self.checker.vet(spec, &config).await?;
                     let data_key = self.data_key_of(&connection)?;
                     connection.secrets =
                         Self::seal_secrets(account_id, id, &data_key, &config.secrets);
@@ -327,7 +329,12 @@ impl Portico {
         let connection = self.connection(account_id, id).await?;
         let spec = self.spec(&connection.connector)?;
         let config = self.open_config(&connection)?;
-        let outcome = checks::run(spec, &config, self.settings.check_timeout).await;
+        let outcome = self.checker.run(spec, &config).await;
+        if let Err(failure) = &outcome
+            && failure.reason == Reason::Busy
+        {
+            return Err(failure.clone().into());
+        }
         let now = self.now();
         let result = LastCheck {
             status: if outcome.is_ok() {
@@ -336,7 +343,7 @@ impl Portico {
                 CheckStatus::Failed
             },
             checked_at: now,
-            message: outcome.err().map(|e| e.message),
+            message: outcome.err().map(|e| e.detail),
         };
         let events = match result.status {
             CheckStatus::Ok => vec![],

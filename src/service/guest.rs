@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::mail::Draft;
 use super::views::{ConnectionObject, InvitationObject, to_json};
 use super::{Portico, ServiceError};
-use crate::checks;
+use crate::checks::CheckFailure;
 use crate::crypto::token::{numeric_code, random_token, sha256};
 use crate::domain::connection::{CheckStatus, Connection, LastCheck};
 use crate::domain::connector::{ConfigProblem, ConnectorSpec, FieldProblem};
@@ -19,7 +19,7 @@ use crate::domain::guest::{
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus, is_email};
 use crate::i18n::{Arg, t, t_args};
 use crate::secret::Secret;
-use crate::store::ConnectionWrite;
+use crate::store::{ConnectionWrite, Use};
 
 /// Why a guest request cannot go on; each has its own page.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,9 @@ pub enum GuestError {
     },
     #[error("no live guest session")]
     SessionEnded,
+    /// The connection a reconnect invitation is for was deleted.
+    #[error("the connection no longer exists")]
+    ConnectionGone { language: String },
     /// A POST for a later step: the email address is not proven, or no connector is picked.
     #[error("a step was skipped")]
     StepSkipped,
@@ -116,8 +119,8 @@ pub enum Submitted {
     },
     /// Nothing was stored; the form comes back with these problems.
     Invalid(Vec<FormProblem>),
-    /// The connector refused the credentials; nothing was stored.
-    CheckFailed(String),
+    /// The check failed (or could not run); nothing was stored.
+    CheckFailed(CheckFailure),
 }
 
 /// Compares two hashes without leaking where they differ.
@@ -459,8 +462,8 @@ impl Portico {
                 ));
             }
         };
-        if let Err(failure) = checks::run(spec, &config, self.settings.check_timeout).await {
-            return Ok(Submitted::CheckFailed(failure.message));
+        if let Err(failure) = self.checker.run(spec, &config).await {
+            return Ok(Submitted::CheckFailed(failure));
         }
 
         let now = self.now();
@@ -500,14 +503,15 @@ impl Portico {
                 (connection, EventType::ConnectionCreated)
             }
             InvitationKind::EditConnection => {
-                let id = invitation
-                    .connection_id
-                    .ok_or(ServiceError::NotFound("connection"))?;
+                let gone = || GuestError::ConnectionGone {
+                    language: guest.session.language.clone(),
+                };
+                let id = invitation.connection_id.ok_or_else(gone)?;
                 let mut connection = self
                     .store
                     .get_connection(invitation.account_id, id)
                     .await?
-                    .ok_or(ServiceError::NotFound("connection"))?;
+                    .ok_or_else(gone)?;
                 let (data_key, wrapped) = self
                     .keyring
                     .new_data_key(&Connection::data_key_binding(invitation.account_id, id))?;
@@ -548,18 +552,26 @@ impl Portico {
             .store
             .use_invitation(invitation.id, now, write, &[changed], &fulfilled)
             .await?;
-        if used.is_none() {
-            // Another submission took the last use (or the owner revoked) meanwhile.
-            let status = self
-                .store
-                .get_invitation(invitation.account_id, invitation.id)
-                .await?
-                .map(|i| i.status(now))
-                .unwrap_or(InvitationStatus::Revoked);
-            return Err(GuestError::Gone {
-                status,
-                language: guest.session.language.clone(),
-            });
+        match used {
+            Use::Used(_) => {}
+            Use::ConnectionGone => {
+                return Err(GuestError::ConnectionGone {
+                    language: guest.session.language.clone(),
+                });
+            }
+            Use::Refused => {
+                // Another submission took the last use (or the owner revoked) meanwhile.
+                let status = self
+                    .store
+                    .get_invitation(invitation.account_id, invitation.id)
+                    .await?
+                    .map(|i| i.status(now))
+                    .unwrap_or(InvitationStatus::Revoked);
+                return Err(GuestError::Gone {
+                    status,
+                    language: guest.session.language.clone(),
+                });
+            }
         }
         let redirect = invitation.redirect_url.as_deref().map(|url| {
             let mut url = url::Url::parse(url).expect("redirect_url was validated");

@@ -17,10 +17,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog::Catalog;
-use crate::checks::CheckFailure;
+use crate::checks::{CheckFailure, Checker};
 use crate::clock::Clock;
 use crate::crypto::{CryptoError, Keyring};
 use crate::domain::FieldError;
+use crate::egress::EgressPolicy;
 use crate::store::{Store, StoreError};
 
 /// Settings the use cases need.
@@ -29,14 +30,13 @@ pub struct ServiceSettings {
     /// Base of invitation links, without a trailing slash.
     pub public_url: String,
     pub max_invitation_lifetime: Option<Duration>,
-    pub check_timeout: Duration,
     /// The sender of guest emails, e.g. `Portico <portico@example.com>`.
     pub mail_from: String,
     /// Guest page requests allowed per minute from one IP address, and for one invitation.
     pub guest_rate_per_ip: u32,
     pub guest_rate_per_invitation: u32,
-    /// Let webhooks reach private and loopback addresses (development and tests only).
-    pub webhooks_allow_private: bool,
+    /// Where webhook deliveries may connect.
+    pub webhook_egress: EgressPolicy,
     /// How long a node holds what it is delivering before another may take over.
     pub delivery_lease: chrono::Duration,
 }
@@ -47,6 +47,8 @@ pub struct Portico {
     pub store: Arc<dyn Store>,
     pub keyring: Arc<Keyring>,
     pub catalog: Arc<Catalog>,
+    /// Runs connector checks under the egress policy, bounded in time and number.
+    pub checker: Arc<Checker>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<ServiceSettings>,
     /// Notified when an email is queued, so the mail worker sends it at once.

@@ -11,9 +11,8 @@ use super::views::{InvitationObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
 use crate::domain::FieldError;
 use crate::domain::event::{EventType, NewEvent};
-use crate::domain::webhook::{
-    PREVIOUS_SECRET_GRACE, WebhookAttempt, WebhookEndpoint, is_forbidden_target, new_secret,
-};
+use crate::domain::webhook::{PREVIOUS_SECRET_GRACE, WebhookAttempt, WebhookEndpoint, new_secret};
+use crate::egress::EgressPolicy;
 use crate::secret::Secret;
 use crate::store::Page;
 
@@ -73,7 +72,7 @@ fn random_secret() -> String {
 
 /// Refuses URLs a webhook may not target: not http(s), or naming a private address literally
 /// (names are checked again, after DNS, at every delivery).
-pub fn check_target(raw: &str, allow_private: bool) -> Result<url::Url, FieldError> {
+pub fn check_target(raw: &str, egress: &EgressPolicy) -> Result<url::Url, FieldError> {
     let url = url::Url::parse(raw).map_err(|_| FieldError::new("url", "is not a valid URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(FieldError::new("url", "must be an http or https URL"));
@@ -82,9 +81,16 @@ pub fn check_target(raw: &str, allow_private: bool) -> Result<url::Url, FieldErr
         return Err(FieldError::new("url", "must not hold credentials"));
     }
     let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
-    let local = host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(is_forbidden_target);
-    if local && !allow_private {
+    let forbidden = match host.parse::<IpAddr>() {
+        Ok(ip) => egress.refusal(ip).is_some(),
+        Err(_) => {
+            host.eq_ignore_ascii_case("localhost")
+                && egress
+                    .refusal(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST))
+                    .is_some()
+        }
+    };
+    if forbidden {
         return Err(FieldError::new(
             "url",
             "must not point at a private, loopback or link-local address",
@@ -100,7 +106,7 @@ impl Portico {
         request: NewWebhookEndpoint,
     ) -> ServiceResult<WebhookEndpointObject> {
         let mut errors = Vec::new();
-        if let Err(e) = check_target(&request.url, self.settings.webhooks_allow_private) {
+        if let Err(e) = check_target(&request.url, &self.settings.webhook_egress) {
             errors.push(e);
         }
         if request.url.len() > 2048 {

@@ -92,8 +92,21 @@ pub struct PendingDelivery {
 #[derive(Debug, Clone, Copy)]
 pub enum ConnectionWrite<'a> {
     Create(&'a Connection),
-    /// Replaces config, secrets and data key of an existing connection; keeps its id.
+    /// A reconnect: replaces the credentials (config, secrets, data key) and the last check of
+    /// an existing connection; its id, name, end user and metadata stay the owner's, whatever
+    /// the owner changed meanwhile.
     Update(&'a Connection),
+}
+
+/// The outcome of a guest's use of an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Used; the invitation's use count now.
+    Used(i64),
+    /// Revoked, expired or every use taken meanwhile; nothing was written.
+    Refused,
+    /// The connection a reconnect was for has been deleted; nothing was written.
+    ConnectionGone,
 }
 
 /// A queued email: the message (RFC 5322 text) sealed with its own data key.
@@ -259,9 +272,8 @@ pub trait Store: Send + Sync + 'static {
         event: &NewEvent,
     ) -> StoreResult<()>;
     /// Uses the invitation once and writes the connection, atomically: the conditional
-    /// increment and the write commit together or not at all. `None` when the invitation could
-    /// not be used (revoked, expired or every use taken). `fulfilled` is written only when this
-    /// use takes the last one.
+    /// increment and the write commit together or not at all. `fulfilled` is written only when
+    /// this use takes the last one.
     async fn use_invitation(
         &self,
         invitation_id: Uuid,
@@ -269,7 +281,7 @@ pub trait Store: Send + Sync + 'static {
         write: ConnectionWrite<'_>,
         events: &[NewEvent],
         fulfilled: &NewEvent,
-    ) -> StoreResult<Option<i64>>;
+    ) -> StoreResult<Use>;
 
     async fn enqueue_email(&self, email: &OutboxEmail) -> StoreResult<()>;
     /// Claims up to `limit` unsent emails due by `now` whose lease is free or expired, oldest

@@ -17,7 +17,7 @@ macro_rules! sql_store {
         use crate::domain::event::{Event, NewEvent};
         use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
         use crate::store::{
-            from_millis, to_millis, ConnectionWrite, CreatedConnection, IdempotentResponse,
+            from_millis, to_millis, ConnectionWrite, Use, CreatedConnection, IdempotentResponse,
             Inserted, InvitationFilter, KeyHolder, OutboxEmail, Page, PendingDelivery, StoreError,
             StoreResult,
         };
@@ -412,6 +412,27 @@ macro_rules! sql_store {
             .bind(&c.data_key.key_id)
             .bind(Json(&c.end_user))
             .bind(Json(&c.metadata))
+            .bind(to_millis(c.updated_at))
+            .execute(&mut **tx)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        /// A guest's reconnect: the credentials and the last check only, never the owner's
+        /// name, end user or metadata.
+        async fn reconnect_connection_row(tx: &mut Tx<'_>, c: &Connection) -> StoreResult<bool> {
+            let done = sqlx::query(
+                "UPDATE connections SET config = $3, secrets = $4, data_key = $5, \
+                 data_key_id = $6, last_check = $7, updated_at = $8 \
+                 WHERE account_id = $1 AND id = $2",
+            )
+            .bind(c.account_id)
+            .bind(c.id)
+            .bind(Json(&c.config))
+            .bind(Json(&c.secrets))
+            .bind(&c.data_key.bytes)
+            .bind(&c.data_key.key_id)
+            .bind(c.last_check.as_ref().map(Json))
             .bind(to_millis(c.updated_at))
             .execute(&mut **tx)
             .await?;
@@ -1250,7 +1271,7 @@ macro_rules! sql_store {
                 write: ConnectionWrite<'_>,
                 events: &[NewEvent],
                 fulfilled: &NewEvent,
-            ) -> StoreResult<Option<i64>> {
+            ) -> StoreResult<Use> {
                 let mut tx = self.writer().begin().await?;
                 // The conditional increment: on PostgreSQL a concurrent use waits on the row
                 // lock and then re-checks the condition against the committed count.
@@ -1265,7 +1286,9 @@ macro_rules! sql_store {
                 .bind(to_millis(now))
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some(used) = used else { return Ok(None) };
+                let Some(used) = used else {
+                    return Ok(Use::Refused);
+                };
                 let use_count: i64 = used.try_get("use_count")?;
                 let max_uses: Option<i64> = used.try_get("max_uses")?;
                 // The connection and the events: one query on SQLite.
@@ -1275,8 +1298,9 @@ macro_rules! sql_store {
                         batch.push(|args| connection_statement(args, c))?;
                     }
                     ConnectionWrite::Update(c) => {
-                        if !update_connection_row(&mut tx, c).await? {
-                            return Ok(None);
+                        // Dropping the transaction rolls the increment back.
+                        if !reconnect_connection_row(&mut tx, c).await? {
+                            return Ok(Use::ConnectionGone);
                         }
                     }
                 }
@@ -1284,7 +1308,7 @@ macro_rules! sql_store {
                 push_events(&mut batch, events.iter().chain(last_use.then_some(fulfilled)))?;
                 batch.execute(&mut tx).await?;
                 tx.commit().await?;
-                Ok(Some(use_count))
+                Ok(Use::Used(use_count))
             }
 
             async fn enqueue_email(&self, email: &OutboxEmail) -> StoreResult<()> {

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Connection, Executor, MySqlConnection, PgConnection};
 
 use portico::catalog::Catalog;
-use portico::checks::{self, CheckFailure};
+use portico::checks::{CheckFailure, Checker, Reason};
+use portico::egress::EgressPolicy;
 
 const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
 const MYSQL_ADMIN: &str = "mysql://root@127.0.0.1:3306/test";
@@ -35,7 +36,9 @@ async fn check_with(id: &str, config: Value, timeout: Duration) -> Result<(), Ch
     let config = spec
         .validate(config.as_object().expect("a JSON object"))
         .expect("the config is valid");
-    tokio::time::timeout(TEST_BOUND, checks::run(spec, &config, timeout))
+    // This machine's servers are on loopback: allowed here, refused by default (see below).
+    let checker = Checker::new(EgressPolicy::new(true, vec![]), timeout, 32);
+    tokio::time::timeout(TEST_BOUND, checker.run(spec, &config))
         .await
         .expect("the check ends within its own timeout")
 }
@@ -82,6 +85,76 @@ fn postgres_config(database: &str, user: &str, password: &str) -> Value {
         "user": user,
         "password": password,
     })
+}
+
+// ---- the egress policy -------------------------------------------------------------------
+
+/// Runs a check under the default policy, as a fresh install does.
+async fn check_by_default(id: &str, config: Value) -> Result<(), CheckFailure> {
+    install_crypto_provider();
+    let catalog = Catalog::builtin().expect("the built-in catalog loads");
+    let spec = catalog.get(id).expect("a built-in connector");
+    let config = spec.validate(config.as_object().unwrap()).expect("valid");
+    let checker = Checker::new(EgressPolicy::default(), CHECK_TIMEOUT, 32);
+    tokio::time::timeout(TEST_BOUND, checker.run(spec, &config))
+        .await
+        .expect("bounded")
+}
+
+#[tokio::test]
+async fn by_default_no_database_check_reaches_this_machine() {
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "::ffff:127.0.0.1",
+        "10.0.0.1",
+    ] {
+        let mut config = postgres_config("test", "postgres", "pw");
+        config["host"] = json!(host);
+        let failure = check_by_default("postgres", config).await.unwrap_err();
+        assert_eq!(failure.reason, Reason::RefusedByPolicy, "{host}: {failure}");
+        assert_eq!(failure.field.as_deref(), Some("host"));
+        assert!(
+            failure.detail.contains("not reachable from Portico"),
+            "{failure}"
+        );
+    }
+    let failure = check_by_default("mysql", mysql_config("test", "root", "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(failure.reason, Reason::RefusedByPolicy, "{failure}");
+}
+
+#[tokio::test]
+async fn failures_fall_into_the_guest_s_categories() {
+    let missing = unique("portico_missing");
+    let failure = check("postgres", postgres_config(&missing, "postgres", "pw"))
+        .await
+        .unwrap_err();
+    assert_eq!(failure.reason, Reason::WrongCredentials, "{failure}");
+    let mut config = postgres_config("test", "postgres", "pw");
+    config["port"] = json!(closed_port());
+    assert_eq!(
+        check("postgres", config).await.unwrap_err().reason,
+        Reason::Unreachable
+    );
+    let listener = silent_listener();
+    let mut config = postgres_config("test", "postgres", "pw");
+    config["port"] = json!(listener.local_addr().unwrap().port());
+    assert_eq!(
+        check_with("postgres", config, Duration::from_secs(1))
+            .await
+            .unwrap_err()
+            .reason,
+        Reason::TimedOut
+    );
+    let mut config = postgres_config("test", "postgres", "pw");
+    config["ssl_mode"] = json!("verify-full");
+    assert_eq!(
+        check("postgres", config).await.unwrap_err().reason,
+        Reason::TlsRequired
+    );
 }
 
 // ---- sandbox -------------------------------------------------------------------------------
@@ -199,7 +272,7 @@ async fn postgres_check_against_a_mysql_server_says_it_is_not_postgres() {
     config["port"] = json!(3306);
     assert_failure(
         check("postgres", config).await,
-        &["the server at 127.0.0.1:3306 did not answer like a PostgreSQL server"],
+        &["the server at 127.0.0.1:3306 closed the connection; is it a PostgreSQL server?"],
         &["pw-Wr99-secret"],
     );
 }

@@ -1097,7 +1097,9 @@ async fn a_failing_check_is_422_and_stores_nothing(app: TestApp) {
     let reply = guest.post("/g/s/submit", &[("api_key", "invalid")]).await;
     assert_html(&reply, 422, "en");
     assert!(
-        reply.text.contains("Sandbox did not accept these details"),
+        reply
+            .text
+            .contains("Sandbox did not accept these credentials."),
         "{}",
         reply.text
     );

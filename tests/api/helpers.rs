@@ -75,6 +75,9 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) ->
     // Tests send many guest requests from one address; the limit test sets its own.
     settings.guest_rate_per_ip = 1_000_000;
     settings.guest_rate_per_invitation = 1_000_000;
+    // The suite's servers (PostgreSQL, MariaDB, fake vendors) are on loopback; the tests of
+    // the egress policy turn this off again.
+    settings.checks_allow_private = true;
     adjust(&mut settings);
     if backend == Backend::Postgres {
         settings.database_url = fresh_pg_database().await;
@@ -333,9 +336,27 @@ pub fn merge(base: &mut Value, extra: Value) {
     }
 }
 
-/// Runs an async test body once per backend: `both!(name)` for `async fn name(app: TestApp)`.
+/// Runs an async test body once per backend: `both!(name)` for `async fn name(app: TestApp)`;
+/// `both!(name, |settings| ...)` adjusts the settings first, as `spawn_with` does.
 #[macro_export]
 macro_rules! both {
+    ($name:ident, $adjust:expr) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app =
+                    $crate::helpers::spawn_with($crate::helpers::Backend::Sqlite, $adjust).await;
+                super::$name(app).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app =
+                    $crate::helpers::spawn_with($crate::helpers::Backend::Postgres, $adjust).await;
+                super::$name(app).await
+            }
+        }
+    };
     ($name:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -453,7 +453,7 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery(app: TestApp) {
         attempt["error"]
             .as_str()
             .unwrap()
-            .contains("no address webhooks may reach"),
+            .contains("is not reachable from Portico: 127.0.0.1 is a loopback address"),
         "{attempt}"
     );
 }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use std::net::SocketAddr;
 
 use super::AppState;
+use crate::checks::{CheckFailure, Reason};
 use crate::domain::connector::FieldType;
 use crate::domain::guest::{CODE_DIGITS, CodeCheck};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
@@ -112,6 +113,12 @@ impl IntoResponse for GuestError {
                 "en",
                 "session-title",
                 &["session-body"],
+            ),
+            GuestError::ConnectionGone { language } => message(
+                StatusCode::GONE,
+                &language,
+                "connection-gone-title",
+                &["connection-gone-body"],
             ),
             GuestError::StepSkipped => forbidden("en"),
             GuestError::Service(e) => {
@@ -543,16 +550,35 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Submitted::Invalid(problems) => {
             form_page(&state, &guest, &cookie, &typed(&state), &problems, None)
         }
-        Submitted::CheckFailed(detail) => {
+        // The guest learns the category only; the detail is the owner's (the event).
+        Submitted::CheckFailed(CheckFailure {
+            reason: Reason::RefusedByPolicy,
+            field: Some(field),
+            ..
+        }) => {
+            let problem = FormProblem {
+                field,
+                code: "unreachable-address",
+                min: None,
+                max: None,
+            };
+            form_page(&state, &guest, &cookie, &typed(&state), &[problem], None)
+        }
+        Submitted::CheckFailed(failure) => {
             let general = t_args(
                 &lang,
-                "form-check-failed",
-                &[
-                    ("connector", Arg::from(connector_name(&state, &guest))),
-                    ("detail", Arg::from(detail)),
-                ],
+                &format!("check-failed-{}", failure.reason.code()),
+                &[("connector", Arg::from(connector_name(&state, &guest)))],
             );
-            form_page(&state, &guest, &cookie, &typed(&state), &[], Some(general))
+            let mut page = form_page(&state, &guest, &cookie, &typed(&state), &[], Some(general));
+            if failure.reason == Reason::Busy {
+                *page.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                page.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("5"),
+                );
+            }
+            page
         }
     }
 }
