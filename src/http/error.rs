@@ -49,6 +49,8 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("internal error")]
     Internal(String),
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -66,6 +68,7 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation",
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::Internal(_) => "internal",
+            ApiError::Unavailable(_) => "unavailable",
         }
     }
 

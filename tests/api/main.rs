@@ -13,6 +13,7 @@ mod guest;
 mod guest_client;
 mod housekeeping;
 mod invitations;
+mod network;
 mod security;
 mod smtp;
 mod webhooks;
