@@ -28,6 +28,9 @@ pub async fn open(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Portico> {
     install_crypto_provider();
+    let trusted_proxies = settings
+        .trusted_proxies()
+        .context("reading the trusted_proxies setting (PORTICO_TRUSTED_PROXIES)")?;
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
     let keyring = Keyring::load_or_create(&settings.master_key_path())
@@ -57,6 +60,9 @@ pub async fn open(
             guest_rate_per_invitation: settings.guest_rate_per_invitation.max(1),
             webhook_egress: EgressPolicy::new(settings.webhooks_allow_private, allow),
             delivery_lease: chrono::Duration::seconds(settings.delivery_lease.max(1) as i64),
+            trusted_proxies,
+            header_read_timeout: settings.header_read_timeout(),
+            request_timeout: settings.request_timeout(),
         }),
         mail_wakeup: Arc::new(tokio::sync::Notify::new()),
         api_keys: Arc::default(),

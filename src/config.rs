@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::domain::client_ip::{BadProxyEntry, TrustedProxies};
+
 const DEFAULTS: &str = include_str!("../config.default.toml");
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -32,6 +34,10 @@ pub struct Settings {
     pub egress_allow: String,
     pub checks_allow_private: bool,
     pub max_concurrent_checks: u32,
+    /// CIDRs of the reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed.
+    pub trusted_proxies: String,
+    pub header_read_timeout: u64,
+    pub request_timeout: u64,
 }
 
 /// A URL as it may be printed: its password, if any, replaced by `***`; something that is
@@ -71,6 +77,9 @@ impl std::fmt::Debug for Settings {
             .field("egress_allow", &self.egress_allow)
             .field("checks_allow_private", &self.checks_allow_private)
             .field("max_concurrent_checks", &self.max_concurrent_checks)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }
@@ -165,6 +174,19 @@ impl Settings {
             .map_err(|e| format!("egress_allow (PORTICO_EGRESS_ALLOW): {e}"))
     }
 
+    /// `trusted_proxies` parsed; the error names the entry that is not a CIDR.
+    pub fn trusted_proxies(&self) -> Result<TrustedProxies, BadProxyEntry> {
+        TrustedProxies::parse(&self.trusted_proxies)
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout.max(1))
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout.max(1))
+    }
+
     pub fn connectors_dir(&self) -> Option<PathBuf> {
         (!self.connectors_dir.is_empty()).then(|| PathBuf::from(&self.connectors_dir))
     }
@@ -181,6 +203,9 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(s.check_timeout(), Duration::from_secs(10));
         assert_eq!(s.max_invitation_lifetime(), None);
+        assert_eq!(s.header_read_timeout(), Duration::from_secs(10));
+        assert_eq!(s.request_timeout(), Duration::from_secs(30));
+        assert!(s.trusted_proxies().unwrap().is_empty());
     }
 
     #[test]

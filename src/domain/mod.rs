@@ -1,6 +1,7 @@
 //! Pure rules of the product, no I/O: invitations, connections, connector specs, accounts.
 
 pub mod account;
+pub mod client_ip;
 pub mod connection;
 pub mod connector;
 pub mod event;

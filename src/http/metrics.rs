@@ -28,11 +28,12 @@ pub async fn track(request: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let method = request.method().to_string();
+    let client = request.extensions().get::<super::ClientIp>().map(|c| c.0);
     let started = Instant::now();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16().to_string();
-    tracing::info!(%method, %route, %status, latency_ms = elapsed.as_secs_f64() * 1e3, "request");
+    tracing::info!(%method, %route, %status, client = ?client, latency_ms = elapsed.as_secs_f64() * 1e3, "request");
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("portico_http_requests_total", &labels).increment(1);
     metrics::histogram!("portico_http_request_duration_seconds", &labels)

@@ -7,13 +7,12 @@ pub mod extract;
 mod metrics;
 mod openapi;
 pub mod pages;
+mod server;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use std::future::Future;
-use std::net::SocketAddr;
+use axum::middleware::{from_fn, from_fn_with_state};
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -63,20 +62,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(from_fn_with_state(state.clone(), server::request_timeout))
+        .layer(from_fn(metrics::track))
+        .layer(from_fn_with_state(state.clone(), server::resolve_client))
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
 pub use metrics::prometheus_handle;
+pub use server::{ClientIp, serve};

@@ -39,6 +39,11 @@ pub struct ServiceSettings {
     pub webhook_egress: EgressPolicy,
     /// How long a node holds what it is delivering before another may take over.
     pub delivery_lease: chrono::Duration,
+    /// The proxies whose forwarding headers name the client (see `domain::client_ip`).
+    pub trusted_proxies: crate::domain::client_ip::TrustedProxies,
+    /// How long a connection may take to send a request head, and a request to be answered.
+    pub header_read_timeout: Duration,
+    pub request_timeout: Duration,
 }
 
 /// Everything a use case may touch; cheap to clone.

@@ -98,7 +98,10 @@ async fn a_guest_cannot_log_in_to_portico_s_own_postgres(app: TestApp) {
     assert_eq!(connection_count(&app).await, 0, "nothing is stored");
     assert_eq!(use_count(&app, &created).await, 0, "the link is not used");
 }
-both!(a_guest_cannot_log_in_to_portico_s_own_postgres, super::DEFAULTS);
+both!(
+    a_guest_cannot_log_in_to_portico_s_own_postgres,
+    super::DEFAULTS
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_and_ipv6_forms_of_loopback_are_refused_too() {

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use uuid::Uuid;
 
+use crate::domain::client_ip::limit_key;
 use crate::domain::guest::SESSION_TTL;
 use crate::secret::Secret;
 
@@ -103,8 +104,9 @@ impl GuestLimits {
         }
     }
 
+    /// IPv6 clients share the budget of their /64 (`client_ip::limit_key`).
     pub fn allow_ip(&self, ip: IpAddr) -> bool {
-        self.per_ip.check_key(&ip).is_ok()
+        self.per_ip.check_key(&limit_key(ip)).is_ok()
     }
 
     pub fn allow_invitation(&self, id: Uuid) -> bool {

@@ -5,18 +5,18 @@ mod guard;
 mod views;
 
 use askama::Template;
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::net::SocketAddr;
 
-use super::AppState;
+use super::{AppState, ClientIp};
 use crate::checks::{CheckFailure, Reason};
 use crate::domain::connector::FieldType;
 use crate::domain::guest::{CODE_DIGITS, CodeCheck};
@@ -134,13 +134,15 @@ impl IntoResponse for GuestError {
     }
 }
 
+/// The per-IP budget, counted for the client `http::ClientIp` names (not a forwarding
+/// header from just anyone).
 async fn limit_per_ip(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     request: Request,
     next: Next,
 ) -> Response {
-    if !state.guest_limits.allow_ip(peer.ip()) {
+    if !state.guest_limits.allow_ip(client) {
         return too_many("en");
     }
     next.run(request).await
