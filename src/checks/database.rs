@@ -214,8 +214,10 @@ fn postgres_failure(
 }
 
 /// A MySQL login at the vetted address. sqlx opens the connection itself, so it is given the
-/// address rather than the name: the TLS session is not told the host name (no SNI), and
-/// `verify_identity` checks the certificate against what sqlx connected to.
+/// address rather than the name, and its TLS session cannot be told the host name. For
+/// `verify_identity` with a host name, Portico first makes its own TLS handshake with the
+/// server at that address, naming the host and verifying the certificate for it, then lets
+/// sqlx log in to the same address verifying the chain (`verify_ca`).
 pub(super) async fn mysql(
     policy: &EgressPolicy,
     config: &ValidatedConfig,
@@ -238,7 +240,18 @@ pub(super) async fn mysql(
         .resolve(db.host, db.port)
         .await
         .map_err(Database::refused)?;
-    let address = vetted[0].ip().to_string();
+    let names_a_host = db
+        .host
+        .trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_err();
+    let (address, ssl_mode) = if matches!(ssl_mode, MySqlSslMode::VerifyIdentity) && names_a_host {
+        let verified = mysql_verify_identity(&vetted, &db).await?;
+        (verified, MySqlSslMode::VerifyCa)
+    } else {
+        (vetted[0], ssl_mode)
+    };
+    let address = address.ip().to_string();
     let options = MySqlConnectOptions::new()
         .host(&address)
         .port(db.port)
@@ -254,6 +267,79 @@ pub(super) async fn mysql(
         .map_err(fail)?;
     let _ = conn.close().await;
     Ok(())
+}
+
+/// Proves that the MySQL server at a vetted address holds a certificate for the host: its
+/// greeting, an SSL request, and a TLS handshake that names the host and verifies the
+/// certificate. Returns the address (the first of `vetted` that accepts a connection).
+async fn mysql_verify_identity(
+    vetted: &[std::net::SocketAddr],
+    db: &Database<'_>,
+) -> Result<std::net::SocketAddr, CheckFailure> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// CLIENT_PROTOCOL_41 | CLIENT_SSL | CLIENT_SECURE_CONNECTION.
+    const CAPABILITIES: u32 = 0x0200 | 0x0800 | 0x8000;
+    const CLIENT_SSL: u16 = 0x0800;
+    let io = |e: std::io::Error| io_failure(&e, db.host, &db.target, "MySQL");
+    let not_mysql = || {
+        CheckFailure::new(
+            Reason::Unexpected,
+            format!(
+                "the server at {} did not answer like a MySQL server",
+                db.target
+            ),
+        )
+    };
+    let mut stream = tokio::net::TcpStream::connect(vetted).await.map_err(io)?;
+    let address = stream.peer_addr().map_err(io)?;
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).await.map_err(io)?;
+    let length = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
+    if !(8..=64 * 1024).contains(&length) {
+        return Err(not_mysql());
+    }
+    let mut greeting = vec![0u8; length];
+    stream.read_exact(&mut greeting).await.map_err(io)?;
+    // Protocol 10: version, server version (NUL-terminated), thread id (4), scramble (8),
+    // filler (1), then the lower capability flags (2).
+    let version_end = greeting
+        .iter()
+        .skip(1)
+        .position(|b| *b == 0)
+        .ok_or_else(not_mysql)?
+        + 1;
+    let flags_at = version_end + 1 + 4 + 8 + 1;
+    if greeting[0] != 10 || greeting.len() < flags_at + 2 {
+        return Err(not_mysql());
+    }
+    let flags = u16::from_le_bytes([greeting[flags_at], greeting[flags_at + 1]]);
+    if flags & CLIENT_SSL == 0 {
+        return Err(CheckFailure::new(
+            Reason::TlsRequired,
+            format!(
+                "the server at {} does not support TLS, but ssl_mode \"verify_identity\" requires it",
+                db.target
+            ),
+        ));
+    }
+    let mut request = vec![32, 0, 0, 1];
+    request.extend_from_slice(&CAPABILITIES.to_le_bytes());
+    request.extend_from_slice(&(16u32 << 20).to_le_bytes());
+    request.push(0x21);
+    request.extend_from_slice(&[0; 23]);
+    stream.write_all(&request).await.map_err(io)?;
+    let server_name = tls::server_name(db.host).ok_or_else(not_mysql)?;
+    tokio_rustls::TlsConnector::from(tls::client_config(Verify::ChainAndName))
+        .connect(server_name, stream)
+        .await
+        .map(|_| address)
+        .map_err(|e| match tls_cause(&e) {
+            Some(tls) => CheckFailure::new(
+                Reason::TlsRequired,
+                format!("the TLS handshake with {} failed: {tls}", db.target),
+            ),
+            None => io(e),
+        })
 }
 
 fn mysql_failure(err: sqlx::Error, db: &Database<'_>) -> CheckFailure {

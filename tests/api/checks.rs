@@ -415,6 +415,21 @@ async fn mysql_check_requiring_a_verified_certificate_fails_clearly() {
 }
 
 #[tokio::test]
+async fn mysql_verify_identity_for_a_host_name_checks_the_certificate_for_that_name() {
+    // Portico makes its own TLS handshake naming the host first: the local server has no
+    // certificate for "localhost" from a trusted root (or no TLS at all).
+    let user = MysqlUser::create("pw-Vi31-secret").await;
+    let mut config = mysql_config("test", &user.name, "pw-Vi31-secret");
+    config["host"] = json!("localhost");
+    config["ssl_mode"] = json!("verify_identity");
+    let failure = check("mysql", config).await.unwrap_err();
+    user.drop_user().await;
+    assert_eq!(failure.reason, Reason::TlsRequired, "{failure}");
+    assert!(failure.detail.contains("localhost:3306"), "{failure}");
+    assert!(!failure.detail.contains("pw-Vi31-secret"));
+}
+
+#[tokio::test]
 async fn mysql_check_against_a_closed_port_says_connection_refused() {
     let port = closed_port();
     let mut config = mysql_config("test", "root", "pw-Mc31-secret");
