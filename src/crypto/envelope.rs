@@ -181,6 +181,14 @@ impl MasterKey {
         }
     }
 
+    /// `data_key` sealed by this key, bound to `binding`.
+    fn wrap(&self, data_key: &DataKey, binding: &[u8]) -> WrappedKey {
+        WrappedKey {
+            key_id: self.id.clone(),
+            bytes: self.key.seal(binding, &data_key.0[..]),
+        }
+    }
+
     fn file_line(&self) -> Zeroizing<String> {
         Zeroizing::new(format!(
             "{} {}\n",
@@ -294,11 +302,36 @@ impl Keyring {
         DataKey::from_slice(&bytes).ok_or(CryptoError::Decrypt)
     }
 
-    /// Unwrap and wrap again under the active key (for rotation).
-    pub fn rewrap(&self, wrapped: &WrappedKey, binding: &[u8]) -> Result<WrappedKey, CryptoError> {
+    /// Unwrap and wrap again under the master key `key_id` (for rotation): always the key
+    /// named, never whichever key is newest by the time this runs.
+    pub fn rewrap_under(
+        &self,
+        wrapped: &WrappedKey,
+        binding: &[u8],
+        key_id: &str,
+    ) -> Result<WrappedKey, CryptoError> {
         let data_key = self.unwrap(wrapped, binding)?;
+        if self.read().find(key_id).is_none() {
+            self.reload()?;
+        }
+        let inner = self.read();
+        let master = inner
+            .find(key_id)
+            .ok_or_else(|| CryptoError::UnknownKey(key_id.to_owned()))?;
+        Ok(master.wrap(&data_key, binding))
+    }
+
+    /// The key a rotation to `key_id` should wrap under now: `key_id` itself, or the key a
+    /// later rotation has added after it since (the key file, re-read if it changed, lists it
+    /// after `key_id`). Key files only grow at the end, under the rotation lock, so file order
+    /// is the order in which rotations started, and the last key is the latest rotation's.
+    pub fn rotation_target(&self, key_id: &str) -> Result<String, CryptoError> {
         self.refresh_if_changed()?;
-        Ok(self.wrap(&data_key, binding))
+        let inner = self.read();
+        if inner.find(key_id).is_none() {
+            return Err(CryptoError::UnknownKey(key_id.to_owned()));
+        }
+        Ok(inner.active().id.clone())
     }
 
     /// Append a fresh key to the key file and make it active in this keyring; returns its id.
@@ -351,12 +384,7 @@ impl Keyring {
     }
 
     fn wrap(&self, data_key: &DataKey, binding: &[u8]) -> WrappedKey {
-        let inner = self.read();
-        let master = inner.active();
-        WrappedKey {
-            key_id: master.id.clone(),
-            bytes: master.key.seal(binding, &data_key.0[..]),
-        }
+        self.read().active().wrap(data_key, binding)
     }
 
     // `Inner` is replaced whole under the lock, so a panic elsewhere cannot leave it half
@@ -720,7 +748,9 @@ mod tests {
         assert_eq!(new_wrapped.key_id, new_id);
         assert!(keyring.unwrap(&old_wrapped, BINDING).is_ok());
 
-        let rewrapped = keyring.rewrap(&old_wrapped, BINDING).unwrap();
+        let rewrapped = keyring
+            .rewrap_under(&old_wrapped, BINDING, &new_id)
+            .unwrap();
         assert_eq!(rewrapped.key_id, new_id);
         let unwrapped = keyring.unwrap(&rewrapped, BINDING).unwrap();
         assert_eq!(unwrapped.open(b"", &sealed).unwrap().expose(), b"hunter2");
@@ -760,12 +790,54 @@ mod tests {
     }
 
     #[test]
+    fn rewrap_under_uses_the_key_named_even_when_a_newer_one_exists() {
+        let dir = TempDir::new();
+        let first = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let second = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let (_, wrapped) = first.new_data_key(BINDING).unwrap();
+        let mine = first.rotate().unwrap();
+        let theirs = second.rotate().unwrap();
+        let rewrapped = first.rewrap_under(&wrapped, BINDING, &mine).unwrap();
+        assert_eq!(rewrapped.key_id, mine, "not the newest, {theirs}");
+        assert!(second.unwrap(&rewrapped, BINDING).is_ok());
+        assert!(matches!(
+            first.rewrap_under(&wrapped, BINDING, "mk_nowhere"),
+            Err(CryptoError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
+    fn the_rotation_target_moves_to_a_later_rotation_and_never_back() {
+        let dir = TempDir::new();
+        let first = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let second = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let original = first.active_key_id();
+        let mine = first.rotate().unwrap();
+        assert_eq!(first.rotation_target(&mine).unwrap(), mine);
+        let theirs = second.rotate().unwrap();
+        assert_eq!(first.rotation_target(&mine).unwrap(), theirs);
+        assert_eq!(first.rotation_target(&theirs).unwrap(), theirs);
+        assert_eq!(second.rotation_target(&theirs).unwrap(), theirs);
+        assert_eq!(first.rotation_target(&original).unwrap(), theirs);
+        assert!(matches!(
+            first.rotation_target("mk_nowhere"),
+            Err(CryptoError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
     fn ephemeral_keyring_rotates_in_memory() {
         let keyring = Keyring::ephemeral();
         let (_, wrapped) = keyring.new_data_key(BINDING).unwrap();
         let new_id = keyring.rotate().unwrap();
         assert_eq!(keyring.active_key_id(), new_id);
-        assert_eq!(keyring.rewrap(&wrapped, BINDING).unwrap().key_id, new_id);
+        assert_eq!(
+            keyring
+                .rewrap_under(&wrapped, BINDING, &new_id)
+                .unwrap()
+                .key_id,
+            new_id
+        );
     }
 
     #[test]

@@ -1,0 +1,272 @@
+//! Hardening of issue 10: master key rotation that ends, alone or beside another rotation.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::Connection;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::Child;
+
+use crate::both;
+use crate::cli::{portico, run};
+use crate::helpers::{Backend, Reply, TestApp};
+
+/// Upper bound for anything a test waits for; never a sleep.
+const BOUND: Duration = Duration::from_secs(60);
+
+/// Polls `condition` every few milliseconds until it holds; panics after [`BOUND`].
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + BOUND;
+    while !condition() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Master key rotation
+
+/// The data an account holds under master keys: connections, an idempotent reply, a queued
+/// email and a webhook endpoint (every kind of data key holder).
+struct Holdings {
+    connections: Vec<(String, String)>,
+    idempotent_reply: Value,
+}
+
+async fn idempotent_invitation(app: &TestApp) -> Reply {
+    Reply::read(
+        app.request(reqwest::Method::POST, "/v1/invitations")
+            .header("Idempotency-Key", "rotation")
+            .json(&json!({"connector": "sandbox", "connection_name": "Acme"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn hold_data_keys(app: &TestApp) -> Holdings {
+    let mut connections = Vec::new();
+    for i in 0..12 {
+        let secret = format!("rotation-secret-{i}");
+        let created = app.create_connection(&secret).await;
+        connections.push((created["id"].as_str().unwrap().to_string(), secret));
+    }
+    let reply = idempotent_invitation(app).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    app.create_invitation(json!({"allowed_emails": ["julia@example.com"], "send_email": true}))
+        .await;
+    let hook = app
+        .post(
+            "/v1/webhook-endpoints",
+            json!({"url": "https://hooks.example.com/portico"}),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text);
+    Holdings {
+        connections,
+        idempotent_reply: reply.json,
+    }
+}
+
+/// Every secret still decrypts through the running server, which never restarted.
+async fn assert_everything_opens(app: &TestApp, holdings: &Holdings) {
+    for (id, secret) in &holdings.connections {
+        let read = app.get(&format!("/v1/connections/{id}/credentials")).await;
+        assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+        assert_eq!(read.json["config"]["api_key"], secret.as_str());
+    }
+    let replay = idempotent_invitation(app).await;
+    assert_eq!(replay.status, StatusCode::CREATED, "{}", replay.text);
+    assert_eq!(replay.json, holdings.idempotent_reply);
+}
+
+const HOLDERS: [&str; 4] = [
+    "connections",
+    "idempotency_keys",
+    "outbox_emails",
+    "webhook_endpoints",
+];
+
+/// Every master key id a data key is wrapped with, and how many data keys there are.
+async fn data_key_ids(app: &TestApp) -> (Vec<String>, i64) {
+    let union = HOLDERS
+        .map(|table| format!("SELECT data_key_id FROM {table}"))
+        .join(" UNION ALL ");
+    let distinct = format!("SELECT DISTINCT data_key_id FROM ({union}) AS held ORDER BY 1");
+    let count = format!("SELECT count(*) FROM ({union}) AS held");
+    let distinct = sqlx::AssertSqlSafe(distinct);
+    let count = sqlx::AssertSqlSafe(count);
+    match app.backend {
+        Backend::Sqlite => {
+            let mut db = sqlx::SqliteConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            let ids = sqlx::query_scalar(distinct).fetch_all(&mut db).await;
+            let n = sqlx::query_scalar(count).fetch_one(&mut db).await;
+            (ids.unwrap(), n.unwrap())
+        }
+        Backend::Postgres => {
+            let mut db = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            let ids = sqlx::query_scalar(distinct).fetch_all(&mut db).await;
+            let n = sqlx::query_scalar(count).fetch_one(&mut db).await;
+            (ids.unwrap(), n.unwrap())
+        }
+    }
+}
+
+/// The key ids in the key file, oldest first.
+fn key_file_ids(app: &TestApp) -> Vec<String> {
+    std::fs::read_to_string(app.data_dir.path().join("master.key"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect()
+}
+
+/// `portico keys rotate` on the app's data dir and database, output captured.
+fn rotate_command(app: &TestApp) -> tokio::process::Command {
+    let mut command = portico(app.data_dir.path());
+    command
+        .args(["--database-url", &app.database_url])
+        .args(["keys", "rotate"]);
+    command
+}
+
+async fn two_rotations_in_a_row_each_leave_every_data_key_under_their_key(app: TestApp) {
+    let holdings = hold_data_keys(&app).await;
+    let (ids, held) = data_key_ids(&app).await;
+    assert_eq!(ids, key_file_ids(&app));
+    assert_eq!(held, 15, "12 connections, a reply, an email, an endpoint");
+
+    let mut rotated = Vec::new();
+    for _ in 0..2 {
+        let rotation = run(rotate_command(&app)).await.json();
+        let key_id = rotation["key_id"].as_str().unwrap().to_string();
+        assert_eq!(rotation["data_keys_under"], key_id.as_str(), "{rotation}");
+        assert_eq!(rotation["rewrapped_connections"], 12, "{rotation}");
+        assert_eq!(rotation["rewrapped_idempotent_replies"], 1, "{rotation}");
+        assert_eq!(rotation["rewrapped_emails"], 1, "{rotation}");
+        assert_eq!(rotation["rewrapped_webhook_endpoints"], 1, "{rotation}");
+        assert_eq!(data_key_ids(&app).await, (vec![key_id.clone()], 15));
+        assert_eq!(key_file_ids(&app).last(), Some(&key_id));
+        assert_everything_opens(&app, &holdings).await;
+        rotated.push(key_id);
+    }
+    assert_ne!(rotated[0], rotated[1]);
+}
+both!(two_rotations_in_a_row_each_leave_every_data_key_under_their_key);
+
+/// Holds the database's write lock (SQLite) or an exclusive lock on every table that holds
+/// data keys (PostgreSQL): reads go on, every re-wrap waits until [`WriteLock::release`].
+enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    async fn take(app: &TestApp) -> WriteLock {
+        match app.backend {
+            Backend::Sqlite => {
+                let mut db = sqlx::SqliteConnection::connect(&app.database_url)
+                    .await
+                    .unwrap();
+                sqlx::raw_sql("BEGIN IMMEDIATE")
+                    .execute(&mut db)
+                    .await
+                    .unwrap();
+                WriteLock::Sqlite(db)
+            }
+            Backend::Postgres => {
+                let mut db = sqlx::PgConnection::connect(&app.database_url)
+                    .await
+                    .unwrap();
+                let lock = format!("BEGIN; LOCK TABLE {} IN EXCLUSIVE MODE", HOLDERS.join(", "));
+                sqlx::raw_sql(sqlx::AssertSqlSafe(lock))
+                    .execute(&mut db)
+                    .await
+                    .unwrap();
+                WriteLock::Postgres(db)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            WriteLock::Sqlite(db) => db.close().await,
+            WriteLock::Postgres(mut db) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut db).await.unwrap();
+                db.close().await
+            }
+        }
+        .unwrap();
+    }
+}
+
+fn start(mut command: tokio::process::Command) -> Child {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("portico keys rotate starts")
+}
+
+/// What a rotation process printed, once it ended (within [`BOUND`]: a rotation that never
+/// ends fails here).
+async fn finished(child: Child) -> Value {
+    let output = tokio::time::timeout(BOUND, child.wait_with_output())
+        .await
+        .expect("the rotation ends")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{:?}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// Two `portico keys rotate` processes whose re-wrapping runs at the same time, for sure: the
+/// database's writes are held until both have added their key to the key file.
+async fn two_concurrent_rotations_both_end_with_every_data_key_under_one_key(app: TestApp) {
+    let holdings = hold_data_keys(&app).await;
+    let before = key_file_ids(&app).len();
+
+    let lock = WriteLock::take(&app).await;
+    let first = start(rotate_command(&app));
+    until("the first rotation adds its key", || {
+        key_file_ids(&app).len() == before + 1
+    })
+    .await;
+    let second = start(rotate_command(&app));
+    until("the second rotation adds its key", || {
+        key_file_ids(&app).len() == before + 2
+    })
+    .await;
+    let keys = key_file_ids(&app);
+    lock.release().await;
+
+    let (first, second) = tokio::join!(finished(first), finished(second));
+    let (earlier, later) = (&keys[before], &keys[before + 1]);
+    assert_eq!(first["key_id"], earlier.as_str(), "{first}");
+    assert_eq!(second["key_id"], later.as_str(), "{second}");
+    // The earlier rotation handed over to the later one rather than undo its work.
+    assert_eq!(first["data_keys_under"], later.as_str(), "{first}");
+    assert_eq!(second["data_keys_under"], later.as_str(), "{second}");
+    assert_eq!(data_key_ids(&app).await, (vec![later.clone()], 15));
+    assert_eq!(key_file_ids(&app), keys, "no key lost");
+    assert_everything_opens(&app, &holdings).await;
+
+    // And the next rotation, alone, moves everything on again.
+    let third = run(rotate_command(&app)).await.json();
+    let key_id = third["key_id"].as_str().unwrap();
+    assert_eq!(third["data_keys_under"], key_id);
+    assert_eq!(data_key_ids(&app).await, (vec![key_id.to_string()], 15));
+    assert_everything_opens(&app, &holdings).await;
+}
+both!(two_concurrent_rotations_both_end_with_every_data_key_under_one_key);
