@@ -44,6 +44,13 @@ pub enum CryptoError {
     },
     #[error("key file {} holds no key", path.display())]
     NoKeys { path: PathBuf },
+    #[error(
+        "key file {} has mode {mode:04o}: group or others may read or write it, so Portico \
+         refuses to use it; fix it with `chmod 600 {}`",
+        path.display(),
+        shell_word(path)
+    )]
+    Exposed { path: PathBuf, mode: u32 },
     #[error("unknown master key id {0}")]
     UnknownKey(String),
     #[error("decryption failed: wrong key, wrong binding or altered data")]
@@ -198,6 +205,18 @@ impl MasterKey {
     }
 }
 
+/// `path` as one shell word (single-quoted when it holds anything but plain characters), so
+/// the `chmod` a message suggests can be pasted as it is.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 /// What a cheap `stat` tells about the key file; a rotation (rename) changes at least the inode.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Stamp {
@@ -244,12 +263,15 @@ pub struct Keyring {
 }
 
 impl Keyring {
-    /// Load the file, creating it (and its parent dir) with one fresh key when missing.
+    /// Load the file, creating it (and its parent dir) with one fresh key, mode 0600, when
+    /// missing. A file that group or others may read or write is refused
+    /// ([`CryptoError::Exposed`], whose message names the `chmod` that fixes it): every command
+    /// starts here, so none runs with a key that may already have leaked.
     pub fn load_or_create(path: &Path) -> Result<Keyring, CryptoError> {
-        let inner = match read_key_file(path) {
+        let inner = match read_key_file(path, Exposure::Refuse) {
             Err(CryptoError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
                 create_key_file(path)?;
-                read_key_file(path)?
+                read_key_file(path, Exposure::Refuse)?
             }
             other => other?,
         };
@@ -358,7 +380,7 @@ impl Keyring {
         }
         text.push_str(&key.file_line());
         replace_file(path, &text)?;
-        *self.write() = read_key_file(path)?;
+        *self.write() = read_key_file(path, Exposure::Warn)?;
         Ok(id)
     }
 
@@ -378,7 +400,7 @@ impl Keyring {
 
     fn reload(&self) -> Result<(), CryptoError> {
         if let Some(path) = &self.path {
-            *self.write() = read_key_file(path)?;
+            *self.write() = read_key_file(path, Exposure::Warn)?;
         }
         Ok(())
     }
@@ -408,9 +430,25 @@ impl fmt::Debug for Keyring {
     }
 }
 
-fn read_key_file(path: &Path) -> Result<Inner, CryptoError> {
+/// What to do with a key file that group or others may read or write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Exposure {
+    /// At load: refuse to start with it.
+    Refuse,
+    /// When a running process re-reads it (after a rotation elsewhere): warn, and keep working,
+    /// since refusing then would fail requests rather than a start.
+    Warn,
+}
+
+fn read_key_file(path: &Path, exposure: Exposure) -> Result<Inner, CryptoError> {
     let mut file = File::open(path).map_err(io_error(path))?;
     let meta = file.metadata().map_err(io_error(path))?;
+    if meta.mode() & 0o077 != 0 && exposure == Exposure::Refuse {
+        return Err(CryptoError::Exposed {
+            path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()),
+            mode: meta.mode() & 0o777,
+        });
+    }
     if meta.mode() & 0o077 != 0 {
         tracing::warn!(
             path = %path.display(),
@@ -689,11 +727,56 @@ mod tests {
     }
 
     #[test]
-    fn group_readable_key_file_still_loads() {
+    fn a_key_file_open_to_group_or_others_is_refused_with_the_fix() {
         let dir = TempDir::new();
-        Keyring::load_or_create(&dir.key_file()).unwrap();
+        let key_file = dir.key_file();
+        Keyring::load_or_create(&key_file).unwrap();
+        let secret = fs::read_to_string(&key_file).unwrap();
+        for mode in [0o640, 0o604, 0o620, 0o602, 0o644] {
+            fs::set_permissions(&key_file, fs::Permissions::from_mode(mode)).unwrap();
+            let err = Keyring::load_or_create(&key_file).unwrap_err();
+            assert!(
+                matches!(err, CryptoError::Exposed { .. }),
+                "{mode:o}: {err}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!("`chmod 600 {}`", key_file.display())),
+                "{message}"
+            );
+            let encoded = secret.lines().last().unwrap().split(' ').nth(1).unwrap();
+            assert!(!message.contains(encoded));
+        }
+        fs::set_permissions(&key_file, fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Keyring::load_or_create(&key_file).is_ok());
+        fs::set_permissions(&key_file, fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(
+            Keyring::load_or_create(&key_file).is_ok(),
+            "read-only for the owner is fine"
+        );
+    }
+
+    #[test]
+    fn a_running_keyring_keeps_working_when_the_file_is_loosened() {
+        let dir = TempDir::new();
+        let keyring = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let rotating = Keyring::load_or_create(&dir.key_file()).unwrap();
+        rotating.rotate().unwrap();
         fs::set_permissions(dir.key_file(), fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(Keyring::load_or_create(&dir.key_file()).is_ok());
+        let (_, wrapped) = keyring.new_data_key(BINDING).unwrap();
+        assert_eq!(wrapped.key_id, rotating.active_key_id());
+    }
+
+    #[test]
+    fn the_suggested_chmod_quotes_a_path_with_spaces() {
+        assert_eq!(
+            shell_word(Path::new("/srv/portico/master.key")),
+            "/srv/portico/master.key"
+        );
+        assert_eq!(
+            shell_word(Path::new("/srv/my data/it's.key")),
+            r"'/srv/my data/it'\''s.key'"
+        );
     }
 
     #[test]
@@ -702,6 +785,7 @@ mod tests {
         fs::create_dir_all(dir.0.join("data")).unwrap();
         let short_key = STANDARD.encode([7u8; 16]);
         fs::write(dir.key_file(), format!("# keys\nmk_a {short_key}\n")).unwrap();
+        fs::set_permissions(dir.key_file(), fs::Permissions::from_mode(0o600)).unwrap();
         let err = Keyring::load_or_create(&dir.key_file()).unwrap_err();
         assert!(
             matches!(err, CryptoError::Malformed { line: 2, .. }),

@@ -1,18 +1,25 @@
-//! Hardening of issue 10: master key rotation that ends, alone or beside another rotation.
+//! Hardening of issue 10: private files (the mailbox, the master key), and master key rotation
+//! that ends, alone or beside another rotation.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Child;
 
 use crate::both;
-use crate::cli::{portico, run};
-use crate::helpers::{Backend, Reply, TestApp};
+use crate::cli::{Served, mode_of, portico, run, run_in, serve_command};
+use crate::helpers::{Backend, Reply, TestApp, spawn};
 
 /// Upper bound for anything a test waits for; never a sleep.
 const BOUND: Duration = Duration::from_secs(60);
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
 
 /// Polls `condition` every few milliseconds until it holds; panics after [`BOUND`].
 async fn until(what: &str, mut condition: impl FnMut() -> bool) {
@@ -21,6 +28,83 @@ async fn until(what: &str, mut condition: impl FnMut() -> bool) {
         assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+async fn the_mailbox_folder_is_0700_and_its_emails_0600(app: TestApp) {
+    // A folder left with a looser mode (by hand, or by an older version) is tightened.
+    std::fs::create_dir_all(app.mailbox()).unwrap();
+    chmod(&app.mailbox(), 0o755);
+    app.create_invitation(json!({"allowed_emails": ["julia@example.com"], "send_email": true}))
+        .await;
+    assert_eq!(app.emails_to("julia@example.com", 1).await.len(), 1);
+    assert_eq!(mode_of(&app.mailbox()), 0o700);
+    let mut files = 0;
+    for entry in std::fs::read_dir(app.mailbox()).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode_of(&path), 0o600, "{}", path.display());
+        files += 1;
+    }
+    assert_eq!(files, 1);
+
+    // A fresh data dir: the folder is created private.
+    let fresh = spawn(app.backend).await;
+    fresh
+        .create_invitation(json!({"allowed_emails": ["ops@example.com"], "send_email": true}))
+        .await;
+    assert_eq!(fresh.emails_to("ops@example.com", 1).await.len(), 1);
+    assert_eq!(mode_of(&fresh.mailbox()), 0o700);
+}
+both!(the_mailbox_folder_is_0700_and_its_emails_0600);
+
+#[tokio::test]
+async fn every_command_refuses_a_master_key_that_group_or_others_may_read_or_write() {
+    let dir = tempfile::tempdir().unwrap();
+    run_in(dir.path(), &["accounts", "create", "--name", "Acme"])
+        .await
+        .json();
+    let key_file = dir.path().join("master.key");
+    assert_eq!(mode_of(&key_file), 0o600, "created private");
+    let keys = std::fs::read_to_string(&key_file).unwrap();
+    let fix = format!("chmod 600 {}", key_file.display());
+
+    for mode in [0o640, 0o644, 0o604, 0o620, 0o602] {
+        chmod(&key_file, mode);
+        let served = run(serve_command(dir.path(), None)).await;
+        served.assert_failed();
+        assert!(
+            !served.stdout.contains("listening"),
+            "{mode:o}: {}",
+            served.stdout
+        );
+        assert!(
+            served.stderr.contains(&fix) && served.stderr.contains(&format!("{mode:04o}")),
+            "{mode:o}: the message names the file and the fix: {}",
+            served.stderr
+        );
+    }
+    chmod(&key_file, 0o640);
+    for args in [
+        &["keys", "rotate"][..],
+        &["accounts", "create", "--name", "Globex"][..],
+    ] {
+        let ran = run_in(dir.path(), args).await;
+        ran.assert_failed();
+        assert!(ran.stderr.contains(&fix), "{args:?}: {}", ran.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&key_file).unwrap(),
+        keys,
+        "nothing rotated"
+    );
+
+    chmod(&key_file, 0o600);
+    let mut served = Served::start(serve_command(dir.path(), None)).await;
+    assert!(served.stop().await.success());
+    let material = keys.lines().last().unwrap().split(' ').nth(1).unwrap();
+    assert!(!served.all_lines().any(|l| l.contains(material)));
 }
 
 // ---------------------------------------------------------------------------------------------
