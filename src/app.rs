@@ -57,6 +57,7 @@ pub async fn open(
             guest_rate_per_invitation: settings.guest_rate_per_invitation.max(1),
             webhook_egress: EgressPolicy::new(settings.webhooks_allow_private, allow),
             delivery_lease: chrono::Duration::seconds(settings.delivery_lease.max(1) as i64),
+            metrics_token: settings.metrics_token().map(|t| t.to_owned().into()),
         }),
         mail_wakeup: Arc::new(tokio::sync::Notify::new()),
         api_keys: Arc::default(),

@@ -39,6 +39,8 @@ pub struct ServiceSettings {
     pub webhook_egress: EgressPolicy,
     /// How long a node holds what it is delivering before another may take over.
     pub delivery_lease: chrono::Duration,
+    /// The bearer token `GET /metrics` requires; `None`: open.
+    pub metrics_token: Option<crate::secret::Secret<String>>,
 }
 
 /// Everything a use case may touch; cheap to clone.

@@ -1,5 +1,5 @@
-//! Hardening of issue 10: private files (the mailbox, the master key), and master key rotation
-//! that ends, alone or beside another rotation.
+//! Hardening of issue 10: private files (the mailbox, the master key), master key rotation that
+//! ends, alone or beside another rotation, and `/metrics` behind a bearer token.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::process::Child;
 
 use crate::both;
-use crate::cli::{Served, mode_of, portico, run, run_in, serve_command};
-use crate::helpers::{Backend, Reply, TestApp, spawn};
+use crate::cli::{Served, http, mode_of, portico, run, run_in, serve_command};
+use crate::helpers::{Backend, Reply, TestApp, spawn, spawn_with};
 
 /// Upper bound for anything a test waits for; never a sleep.
 const BOUND: Duration = Duration::from_secs(60);
@@ -354,3 +354,97 @@ async fn two_concurrent_rotations_both_end_with_every_data_key_under_one_key(app
     assert_everything_opens(&app, &holdings).await;
 }
 both!(two_concurrent_rotations_both_end_with_every_data_key_under_one_key);
+
+// ---------------------------------------------------------------------------------------------
+// /metrics
+
+async fn get_metrics(app: &TestApp, authorization: Option<&str>) -> Reply {
+    let mut request = app.client.get(format!("{}/metrics", app.base));
+    if let Some(value) = authorization {
+        request = request.header("Authorization", value);
+    }
+    Reply::read(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn with_a_metrics_token_metrics_need_it_as_a_bearer_token() {
+    let token = "metrics-token-3f9c0d";
+    let app = spawn_with(Backend::Sqlite, |s| s.metrics_token = token.into()).await;
+    for authorization in [
+        None,
+        Some("Bearer metrics-token-3f9c0e".to_string()),
+        Some("Bearer metrics-token-3f9c0".to_string()),
+        Some(format!("Bearer {token}x")),
+        Some(format!("Basic {token}")),
+        Some(format!("Bearer {}", app.key)),
+        Some("Bearer ".to_string()),
+    ] {
+        let reply = get_metrics(&app, authorization.as_deref()).await;
+        reply.assert_problem(401);
+        assert_eq!(reply.headers["www-authenticate"], "Bearer");
+        assert!(!reply.text.contains("portico_http_requests_total"));
+        assert!(!reply.text.contains(token));
+    }
+    let as_api_key = Reply::read(
+        app.client
+            .get(format!("{}/metrics", app.base))
+            .header("X-API-KEY", token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    as_api_key.assert_problem(401);
+
+    let reply = get_metrics(&app, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.content_type().starts_with("text/plain"));
+    assert!(reply.text.contains("portico_http_requests_total"));
+    assert!(!reply.text.contains(token));
+}
+
+#[tokio::test]
+async fn without_a_metrics_token_metrics_stay_open() {
+    let app = spawn(Backend::Sqlite).await;
+    app.get("/healthz").await;
+    let reply = get_metrics(&app, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.text.contains("portico_http_requests_total"));
+}
+
+#[tokio::test]
+async fn the_metrics_token_is_never_logged() {
+    let token = format!("canary-metrics-{}", uuid::Uuid::new_v4().simple());
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = serve_command(dir.path(), None);
+    command
+        .env("PORTICO_METRICS_TOKEN", &token)
+        .env("PORTICO_LOG", "trace");
+    let mut served = Served::start(command).await;
+    let base = served.base.clone();
+    for authorization in [
+        format!("Bearer {token}"),
+        format!("Bearer {token}-wrong"),
+        format!("Basic {token}"),
+    ] {
+        http()
+            .get(format!("{base}/metrics"))
+            .header("Authorization", authorization)
+            .send()
+            .await
+            .unwrap();
+    }
+    let reply = Reply::read(
+        http()
+            .get(format!("{base}/metrics"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(served.stop().await.success());
+    let leaked: Vec<&String> = served.all_lines().filter(|l| l.contains(&token)).collect();
+    assert!(leaked.is_empty(), "{leaked:#?}");
+}
