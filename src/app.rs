@@ -63,6 +63,7 @@ pub async fn open(
             trusted_proxies,
             header_read_timeout: settings.header_read_timeout(),
             request_timeout: settings.request_timeout(),
+            metrics_token: settings.metrics_token().map(|t| t.to_owned().into()),
         }),
         mail_wakeup: Arc::new(tokio::sync::Notify::new()),
         api_keys: Arc::default(),

@@ -332,29 +332,26 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             secret.expose(),
         );
     }
+    // Signal handlers before the line that says the server is up: a SIGTERM sent as soon as
+    // it appears must stop the server gracefully, not kill it with the default action.
+    let shutdown = shutdown_signal().context("installing the signal handlers")?;
     println!("Portico listening on http://{addr} (public URL {public_url})");
     tracing::info!(%addr, "listening");
-    crate::http::serve(listener, state, shutdown_signal()).await?;
+    crate::http::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM; both are registered when this returns.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }

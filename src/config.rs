@@ -38,6 +38,8 @@ pub struct Settings {
     pub trusted_proxies: String,
     pub header_read_timeout: u64,
     pub request_timeout: u64,
+    /// When set, `GET /metrics` needs it as a bearer token; never printed (see `Debug`).
+    pub metrics_token: String,
 }
 
 /// A URL as it may be printed: its password, if any, replaced by `***`; something that is
@@ -80,6 +82,7 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("metrics_token", &self.metrics_token().map(|_| "***"))
             .finish()
     }
 }
@@ -140,6 +143,12 @@ impl Settings {
     pub fn smtp_url(&self) -> Option<&str> {
         let url = self.smtp_url.trim();
         (!url.is_empty()).then_some(url)
+    }
+
+    /// The bearer token `GET /metrics` requires; `None`: the endpoint is open.
+    pub fn metrics_token(&self) -> Option<&str> {
+        let token = self.metrics_token.trim();
+        (!token.is_empty()).then_some(token)
     }
 
     pub fn mailbox_dir(&self) -> PathBuf {
@@ -227,6 +236,21 @@ mod tests {
         assert!(printed.contains("smtp://mailer:***@mail.example.com:587?tls=required"));
         s.smtp_url = "canary-hunter3".into();
         assert!(!format!("{s:?}").contains("canary-hunter3"));
+    }
+
+    #[test]
+    fn debug_hides_the_metrics_token() {
+        let mut s = Settings::defaults_in(Path::new("/tmp/x"));
+        assert_eq!(s.metrics_token(), None);
+        assert!(format!("{s:?}").contains("metrics_token: None"));
+        s.metrics_token = " canary-metrics-token ".into();
+        assert_eq!(s.metrics_token(), Some("canary-metrics-token"));
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("canary-metrics-token"), "{printed}");
+        assert!(
+            printed.contains("metrics_token: Some(\"***\")"),
+            "{printed}"
+        );
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub enum CryptoError {
     },
     #[error("key file {} holds no key", path.display())]
     NoKeys { path: PathBuf },
+    #[error(
+        "key file {} has mode {mode:04o}: group or others may read or write it, so Portico \
+         refuses to use it; fix it with `chmod 600 {}`",
+        path.display(),
+        shell_word(path)
+    )]
+    Exposed { path: PathBuf, mode: u32 },
     #[error("unknown master key id {0}")]
     UnknownKey(String),
     #[error("decryption failed: wrong key, wrong binding or altered data")]
@@ -181,12 +188,32 @@ impl MasterKey {
         }
     }
 
+    /// `data_key` sealed by this key, bound to `binding`.
+    fn wrap(&self, data_key: &DataKey, binding: &[u8]) -> WrappedKey {
+        WrappedKey {
+            key_id: self.id.clone(),
+            bytes: self.key.seal(binding, &data_key.0[..]),
+        }
+    }
+
     fn file_line(&self) -> Zeroizing<String> {
         Zeroizing::new(format!(
             "{} {}\n",
             self.id,
             STANDARD.encode(&self.key.0[..])
         ))
+    }
+}
+
+/// `path` as one shell word (single-quoted when it holds anything but plain characters), so
+/// the `chmod` a message suggests can be pasted as it is.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
@@ -236,12 +263,15 @@ pub struct Keyring {
 }
 
 impl Keyring {
-    /// Load the file, creating it (and its parent dir) with one fresh key when missing.
+    /// Load the file, creating it (and its parent dir) with one fresh key, mode 0600, when
+    /// missing. A file that group or others may read or write is refused
+    /// ([`CryptoError::Exposed`], whose message names the `chmod` that fixes it): every command
+    /// starts here, so none runs with a key that may already have leaked.
     pub fn load_or_create(path: &Path) -> Result<Keyring, CryptoError> {
-        let inner = match read_key_file(path) {
+        let inner = match read_key_file(path, Exposure::Refuse) {
             Err(CryptoError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
                 create_key_file(path)?;
-                read_key_file(path)?
+                read_key_file(path, Exposure::Refuse)?
             }
             other => other?,
         };
@@ -294,11 +324,36 @@ impl Keyring {
         DataKey::from_slice(&bytes).ok_or(CryptoError::Decrypt)
     }
 
-    /// Unwrap and wrap again under the active key (for rotation).
-    pub fn rewrap(&self, wrapped: &WrappedKey, binding: &[u8]) -> Result<WrappedKey, CryptoError> {
+    /// Unwrap and wrap again under the master key `key_id` (for rotation): always the key
+    /// named, never whichever key is newest by the time this runs.
+    pub fn rewrap_under(
+        &self,
+        wrapped: &WrappedKey,
+        binding: &[u8],
+        key_id: &str,
+    ) -> Result<WrappedKey, CryptoError> {
         let data_key = self.unwrap(wrapped, binding)?;
+        if self.read().find(key_id).is_none() {
+            self.reload()?;
+        }
+        let inner = self.read();
+        let master = inner
+            .find(key_id)
+            .ok_or_else(|| CryptoError::UnknownKey(key_id.to_owned()))?;
+        Ok(master.wrap(&data_key, binding))
+    }
+
+    /// The key a rotation to `key_id` should wrap under now: `key_id` itself, or the key a
+    /// later rotation has added after it since (the key file, re-read if it changed, lists it
+    /// after `key_id`). Key files only grow at the end, under the rotation lock, so file order
+    /// is the order in which rotations started, and the last key is the latest rotation's.
+    pub fn rotation_target(&self, key_id: &str) -> Result<String, CryptoError> {
         self.refresh_if_changed()?;
-        Ok(self.wrap(&data_key, binding))
+        let inner = self.read();
+        if inner.find(key_id).is_none() {
+            return Err(CryptoError::UnknownKey(key_id.to_owned()));
+        }
+        Ok(inner.active().id.clone())
     }
 
     /// Append a fresh key to the key file and make it active in this keyring; returns its id.
@@ -325,7 +380,7 @@ impl Keyring {
         }
         text.push_str(&key.file_line());
         replace_file(path, &text)?;
-        *self.write() = read_key_file(path)?;
+        *self.write() = read_key_file(path, Exposure::Warn)?;
         Ok(id)
     }
 
@@ -345,18 +400,13 @@ impl Keyring {
 
     fn reload(&self) -> Result<(), CryptoError> {
         if let Some(path) = &self.path {
-            *self.write() = read_key_file(path)?;
+            *self.write() = read_key_file(path, Exposure::Warn)?;
         }
         Ok(())
     }
 
     fn wrap(&self, data_key: &DataKey, binding: &[u8]) -> WrappedKey {
-        let inner = self.read();
-        let master = inner.active();
-        WrappedKey {
-            key_id: master.id.clone(),
-            bytes: master.key.seal(binding, &data_key.0[..]),
-        }
+        self.read().active().wrap(data_key, binding)
     }
 
     // `Inner` is replaced whole under the lock, so a panic elsewhere cannot leave it half
@@ -380,9 +430,25 @@ impl fmt::Debug for Keyring {
     }
 }
 
-fn read_key_file(path: &Path) -> Result<Inner, CryptoError> {
+/// What to do with a key file that group or others may read or write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Exposure {
+    /// At load: refuse to start with it.
+    Refuse,
+    /// When a running process re-reads it (after a rotation elsewhere): warn, and keep working,
+    /// since refusing then would fail requests rather than a start.
+    Warn,
+}
+
+fn read_key_file(path: &Path, exposure: Exposure) -> Result<Inner, CryptoError> {
     let mut file = File::open(path).map_err(io_error(path))?;
     let meta = file.metadata().map_err(io_error(path))?;
+    if meta.mode() & 0o077 != 0 && exposure == Exposure::Refuse {
+        return Err(CryptoError::Exposed {
+            path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()),
+            mode: meta.mode() & 0o777,
+        });
+    }
     if meta.mode() & 0o077 != 0 {
         tracing::warn!(
             path = %path.display(),
@@ -661,11 +727,56 @@ mod tests {
     }
 
     #[test]
-    fn group_readable_key_file_still_loads() {
+    fn a_key_file_open_to_group_or_others_is_refused_with_the_fix() {
         let dir = TempDir::new();
-        Keyring::load_or_create(&dir.key_file()).unwrap();
+        let key_file = dir.key_file();
+        Keyring::load_or_create(&key_file).unwrap();
+        let secret = fs::read_to_string(&key_file).unwrap();
+        for mode in [0o640, 0o604, 0o620, 0o602, 0o644] {
+            fs::set_permissions(&key_file, fs::Permissions::from_mode(mode)).unwrap();
+            let err = Keyring::load_or_create(&key_file).unwrap_err();
+            assert!(
+                matches!(err, CryptoError::Exposed { .. }),
+                "{mode:o}: {err}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!("`chmod 600 {}`", key_file.display())),
+                "{message}"
+            );
+            let encoded = secret.lines().last().unwrap().split(' ').nth(1).unwrap();
+            assert!(!message.contains(encoded));
+        }
+        fs::set_permissions(&key_file, fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Keyring::load_or_create(&key_file).is_ok());
+        fs::set_permissions(&key_file, fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(
+            Keyring::load_or_create(&key_file).is_ok(),
+            "read-only for the owner is fine"
+        );
+    }
+
+    #[test]
+    fn a_running_keyring_keeps_working_when_the_file_is_loosened() {
+        let dir = TempDir::new();
+        let keyring = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let rotating = Keyring::load_or_create(&dir.key_file()).unwrap();
+        rotating.rotate().unwrap();
         fs::set_permissions(dir.key_file(), fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(Keyring::load_or_create(&dir.key_file()).is_ok());
+        let (_, wrapped) = keyring.new_data_key(BINDING).unwrap();
+        assert_eq!(wrapped.key_id, rotating.active_key_id());
+    }
+
+    #[test]
+    fn the_suggested_chmod_quotes_a_path_with_spaces() {
+        assert_eq!(
+            shell_word(Path::new("/srv/portico/master.key")),
+            "/srv/portico/master.key"
+        );
+        assert_eq!(
+            shell_word(Path::new("/srv/my data/it's.key")),
+            r"'/srv/my data/it'\''s.key'"
+        );
     }
 
     #[test]
@@ -674,6 +785,7 @@ mod tests {
         fs::create_dir_all(dir.0.join("data")).unwrap();
         let short_key = STANDARD.encode([7u8; 16]);
         fs::write(dir.key_file(), format!("# keys\nmk_a {short_key}\n")).unwrap();
+        fs::set_permissions(dir.key_file(), fs::Permissions::from_mode(0o600)).unwrap();
         let err = Keyring::load_or_create(&dir.key_file()).unwrap_err();
         assert!(
             matches!(err, CryptoError::Malformed { line: 2, .. }),
@@ -720,7 +832,9 @@ mod tests {
         assert_eq!(new_wrapped.key_id, new_id);
         assert!(keyring.unwrap(&old_wrapped, BINDING).is_ok());
 
-        let rewrapped = keyring.rewrap(&old_wrapped, BINDING).unwrap();
+        let rewrapped = keyring
+            .rewrap_under(&old_wrapped, BINDING, &new_id)
+            .unwrap();
         assert_eq!(rewrapped.key_id, new_id);
         let unwrapped = keyring.unwrap(&rewrapped, BINDING).unwrap();
         assert_eq!(unwrapped.open(b"", &sealed).unwrap().expose(), b"hunter2");
@@ -760,12 +874,54 @@ mod tests {
     }
 
     #[test]
+    fn rewrap_under_uses_the_key_named_even_when_a_newer_one_exists() {
+        let dir = TempDir::new();
+        let first = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let second = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let (_, wrapped) = first.new_data_key(BINDING).unwrap();
+        let mine = first.rotate().unwrap();
+        let theirs = second.rotate().unwrap();
+        let rewrapped = first.rewrap_under(&wrapped, BINDING, &mine).unwrap();
+        assert_eq!(rewrapped.key_id, mine, "not the newest, {theirs}");
+        assert!(second.unwrap(&rewrapped, BINDING).is_ok());
+        assert!(matches!(
+            first.rewrap_under(&wrapped, BINDING, "mk_nowhere"),
+            Err(CryptoError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
+    fn the_rotation_target_moves_to_a_later_rotation_and_never_back() {
+        let dir = TempDir::new();
+        let first = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let second = Keyring::load_or_create(&dir.key_file()).unwrap();
+        let original = first.active_key_id();
+        let mine = first.rotate().unwrap();
+        assert_eq!(first.rotation_target(&mine).unwrap(), mine);
+        let theirs = second.rotate().unwrap();
+        assert_eq!(first.rotation_target(&mine).unwrap(), theirs);
+        assert_eq!(first.rotation_target(&theirs).unwrap(), theirs);
+        assert_eq!(second.rotation_target(&theirs).unwrap(), theirs);
+        assert_eq!(first.rotation_target(&original).unwrap(), theirs);
+        assert!(matches!(
+            first.rotation_target("mk_nowhere"),
+            Err(CryptoError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
     fn ephemeral_keyring_rotates_in_memory() {
         let keyring = Keyring::ephemeral();
         let (_, wrapped) = keyring.new_data_key(BINDING).unwrap();
         let new_id = keyring.rotate().unwrap();
         assert_eq!(keyring.active_key_id(), new_id);
-        assert_eq!(keyring.rewrap(&wrapped, BINDING).unwrap().key_id, new_id);
+        assert_eq!(
+            keyring
+                .rewrap_under(&wrapped, BINDING, &new_id)
+                .unwrap()
+                .key_id,
+            new_id
+        );
     }
 
     #[test]

@@ -40,6 +40,20 @@ pub fn numeric_code(digits: usize) -> Secret<String> {
     Secret::new(code)
 }
 
+/// Whether `presented` equals `expected`, in time that depends on neither (nor on where they
+/// first differ): both go through HMAC-SHA-256 and the tags are compared in constant time.
+pub fn same_secret(expected: &[u8], presented: &[u8]) -> bool {
+    use hmac::{KeyInit, Mac};
+    type HmacSha256 = hmac::Hmac<Sha256>;
+    let mac = |input: &[u8]| {
+        let mut mac = HmacSha256::new_from_slice(b"portico-same-secret").expect("any key length");
+        mac.update(input);
+        mac
+    };
+    let expected = mac(expected).finalize().into_bytes();
+    mac(presented).verify_slice(&expected).is_ok()
+}
+
 /// SHA-256 of the input, raw 32 bytes (used for lookup of tokens and keys by hash).
 pub fn sha256(input: &[u8]) -> Vec<u8> {
     Sha256::digest(input).to_vec()
@@ -48,6 +62,15 @@ pub fn sha256(input: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_secret_is_equality() {
+        assert!(same_secret(b"metrics-token", b"metrics-token"));
+        assert!(!same_secret(b"metrics-token", b"metrics-tokem"));
+        assert!(!same_secret(b"metrics-token", b"metrics-token "));
+        assert!(!same_secret(b"metrics-token", b""));
+        assert!(same_secret(b"", b""));
+    }
 
     fn is_base64url(s: &str) -> bool {
         s.bytes()

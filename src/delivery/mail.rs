@@ -13,7 +13,9 @@ use chrono::Duration;
 use lettre::address::{Address, Envelope};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -173,13 +175,35 @@ async fn deliver(portico: &Portico, outlet: &Outlet, email: &OutboxEmail) -> any
     }
 }
 
+/// Writes `{id}.eml` into the mailbox: the folder mode 0700 (tightened when it exists with a
+/// looser mode) and the file mode 0600, since a message holds a guest's link or code.
 async fn write_to_mailbox(mailbox: &Path, id: Uuid, message: &str) -> anyhow::Result<()> {
-    tokio::fs::create_dir_all(mailbox).await?;
+    tokio::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(mailbox)
+        .await?;
+    let private = std::fs::Permissions::from_mode(0o700);
+    if tokio::fs::metadata(mailbox).await?.permissions().mode() & 0o777 != 0o700 {
+        tokio::fs::set_permissions(mailbox, private).await?;
+    }
     // Write then rename, so a reader never sees half a message; the name is the email's id, so
     // delivering twice after a crash rewrites the same file.
     let path = mailbox.join(format!("{id}.eml"));
     let partial = mailbox.join(format!(".{id}.eml.partial"));
-    tokio::fs::write(&partial, message.as_bytes()).await?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)
+        .await?;
+    // `mode` applies to a new file only: a partial file left by a crash keeps its own.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .await?;
+    file.write_all(message.as_bytes()).await?;
+    file.flush().await?;
+    drop(file);
     tokio::fs::rename(&partial, &path).await?;
     tracing::info!(email = %id, "email written to the mailbox");
     Ok(())

@@ -81,19 +81,55 @@ impl Owner {
     }
 }
 
-fn presented_key(parts: &Parts) -> Option<Secret<String>> {
-    let headers = &parts.headers;
-    let bearer = headers
+/// The token of `Authorization: Bearer <token>`, untrimmed.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
-        });
-    let header_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    bearer
+        })
+}
+
+fn presented_key(parts: &Parts) -> Option<Secret<String>> {
+    let header_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    bearer(parts)
         .or(header_key)
         .map(|k| Secret::new(k.trim().to_string()))
+}
+
+/// Leave to read `GET /metrics`: anyone's when no `metrics_token` is set, else only with that
+/// token as `Authorization: Bearer <token>`, compared in constant time. A missing or wrong
+/// token is a 401 with `WWW-Authenticate: Bearer`; neither is ever logged.
+pub struct MetricsScraper;
+
+impl FromRequestParts<AppState> for MetricsScraper {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(expected) = &state.portico.settings.metrics_token else {
+            return Ok(MetricsScraper);
+        };
+        match bearer(parts) {
+            Some(presented)
+                if crate::crypto::token::same_secret(
+                    expected.expose().as_bytes(),
+                    presented.trim().as_bytes(),
+                ) =>
+            {
+                Ok(MetricsScraper)
+            }
+            Some(_) => Err(ApiError::Unauthorized("the metrics token is not valid")),
+            None => Err(ApiError::Unauthorized(
+                "send the metrics token as Authorization: Bearer <token>",
+            )),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Owner {

@@ -44,6 +44,8 @@ pub struct ServiceSettings {
     /// How long a connection may take to send a request head, and a request to be answered.
     pub header_read_timeout: Duration,
     pub request_timeout: Duration,
+    /// The bearer token `GET /metrics` requires; `None`: open.
+    pub metrics_token: Option<crate::secret::Secret<String>>,
 }
 
 /// Everything a use case may touch; cheap to clone.

@@ -323,7 +323,7 @@ fn keys_of(object: &Value) -> Vec<String> {
     keys
 }
 
-fn mode_of(path: &Path) -> u32 {
+pub fn mode_of(path: &Path) -> u32 {
     std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .permissions()

@@ -12,6 +12,7 @@ mod egress;
 mod events;
 mod guest;
 mod guest_client;
+mod hardening;
 mod housekeeping;
 mod invitations;
 mod network;

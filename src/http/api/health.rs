@@ -8,6 +8,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::http::AppState;
+use crate::http::error::Problem;
+use crate::http::extract::MetricsScraper;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -46,10 +48,14 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<Health
     }
 }
 
-/// Prometheus text format; labelled by matched route, never by raw path.
-#[utoipa::path(get, path = "/metrics", tag = "health", responses(
-    (status = 200, content_type = "text/plain", body = String)))]
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus text format; labelled by matched route, never by raw path. With `metrics_token`
+/// set, only for `Authorization: Bearer <metrics_token>`.
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    security((), ("bearer" = [])),
+    responses(
+    (status = 200, content_type = "text/plain", body = String),
+    (status = 401, body = Problem, description = "metrics_token is set and was not presented")))]
+async fn metrics(_scraper: MetricsScraper, State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
