@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::domain::client_ip::{BadProxyEntry, TrustedProxies};
+use crate::domain::client_ip::{BadCidr, TrustedProxies, parse_cidrs};
 
 const DEFAULTS: &str = include_str!("../config.default.toml");
 
@@ -179,12 +179,12 @@ impl Settings {
 
     /// The ranges `egress_allow` lists; an entry that is not a CIDR is an error naming it.
     pub fn egress_allow(&self) -> Result<Vec<ipnet::IpNet>, String> {
-        crate::egress::EgressPolicy::parse_allow_list(&self.egress_allow)
+        parse_cidrs(&self.egress_allow)
             .map_err(|e| format!("egress_allow (PORTICO_EGRESS_ALLOW): {e}"))
     }
 
     /// `trusted_proxies` parsed; the error names the entry that is not a CIDR.
-    pub fn trusted_proxies(&self) -> Result<TrustedProxies, BadProxyEntry> {
+    pub fn trusted_proxies(&self) -> Result<TrustedProxies, BadCidr> {
         TrustedProxies::parse(&self.trusted_proxies)
     }
 

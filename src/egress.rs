@@ -164,20 +164,6 @@ impl EgressPolicy {
         }
     }
 
-    /// The `egress_allow` setting: CIDRs (or single addresses) separated by commas or spaces.
-    pub fn parse_allow_list(raw: &str) -> Result<Vec<IpNet>, String> {
-        raw.split([',', ' ', '\n', '\t'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|entry| {
-                entry
-                    .parse::<IpNet>()
-                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| format!("`{entry}` is not a CIDR such as 10.20.0.0/16"))
-            })
-            .collect()
-    }
-
     /// Why `ip` may not be reached, or `None` when it may.
     pub fn refusal(&self, ip: IpAddr) -> Option<Internal> {
         if self.allow_private {
@@ -271,6 +257,7 @@ impl reqwest::dns::Resolve for PolicyResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::client_ip::parse_cidrs;
     use proptest::prelude::*;
 
     fn internal(ip: &str) -> bool {
@@ -344,8 +331,7 @@ mod tests {
 
     #[test]
     fn the_allow_list_opens_only_its_ranges() {
-        let allow =
-            EgressPolicy::parse_allow_list("10.20.0.0/16, fd00:1::/32 192.168.7.7").unwrap();
+        let allow = parse_cidrs("10.20.0.0/16, fd00:1::/32 192.168.7.7").unwrap();
         let policy = EgressPolicy::new(false, allow);
         assert_eq!(policy.refusal("10.20.3.4".parse().unwrap()), None);
         assert_eq!(policy.refusal("::ffff:10.20.3.4".parse().unwrap()), None);
@@ -359,9 +345,9 @@ mod tests {
             policy.refusal("127.0.0.1".parse().unwrap()),
             Some(Internal::Loopback)
         );
-        assert!(EgressPolicy::parse_allow_list("10.0.0.0/33").is_err());
-        assert!(EgressPolicy::parse_allow_list("intranet").is_err());
-        assert_eq!(EgressPolicy::parse_allow_list(" ").unwrap(), vec![]);
+        assert!(parse_cidrs("10.0.0.0/33").is_err());
+        assert!(parse_cidrs("intranet").is_err());
+        assert_eq!(parse_cidrs(" ").unwrap(), vec![]);
     }
 
     #[test]

@@ -8,25 +8,29 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);
 
-/// An entry of `trusted_proxies` that is neither a CIDR nor an address.
+/// An entry of a CIDR list setting that is neither a CIDR nor an address.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("`{0}` is not a CIDR or an IP address (examples: 10.0.0.0/8, 192.0.2.7, fd00::/8)")]
-pub struct BadProxyEntry(pub String);
+pub struct BadCidr(pub String);
+
+/// A comma- or space-separated list of CIDRs, as the `trusted_proxies` and `egress_allow`
+/// settings take them; a bare address means just that address.
+pub fn parse_cidrs(list: &str) -> Result<Vec<IpNet>, BadCidr> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| BadCidr(entry.to_string()))
+        })
+        .collect()
+}
 
 impl TrustedProxies {
-    /// A comma- or space-separated list of CIDRs; a bare address means just that address.
-    pub fn parse(list: &str) -> Result<TrustedProxies, BadProxyEntry> {
-        list.split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|entry| !entry.is_empty())
-            .map(|entry| {
-                entry
-                    .parse::<IpNet>()
-                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                    .map(|net| net.trunc())
-                    .map_err(|_| BadProxyEntry(entry.to_string()))
-            })
-            .collect::<Result<_, _>>()
-            .map(TrustedProxies)
+    pub fn parse(list: &str) -> Result<TrustedProxies, BadCidr> {
+        parse_cidrs(list).map(TrustedProxies)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -166,7 +170,7 @@ mod tests {
     #[test]
     fn a_bad_proxy_entry_is_named() {
         let error = TrustedProxies::parse("10.0.0.0/8, 10.0.0.0/33 ,x").unwrap_err();
-        assert_eq!(error, BadProxyEntry("10.0.0.0/33".into()));
+        assert_eq!(error, BadCidr("10.0.0.0/33".into()));
         assert!(error.to_string().contains("`10.0.0.0/33`"));
         assert_eq!(
             TrustedProxies::parse("proxy.internal").unwrap_err().0,
