@@ -14,6 +14,7 @@ mod guest;
 mod guest_client;
 mod housekeeping;
 mod invitations;
+mod limits;
 mod network;
 mod reconnect;
 mod security;
