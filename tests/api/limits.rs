@@ -253,6 +253,47 @@ async fn eleven_wrong_codes_across_sessions_lock_the_email_step_for_an_hour(app:
 }
 both!(eleven_wrong_codes_across_sessions_lock_the_email_step_for_an_hour);
 
+async fn twelve_concurrent_wrong_codes_from_twelve_sessions_judge_ten(app: TestApp) {
+    let emails: Vec<String> = (0..12).map(|i| format!("p{i}@example.com")).collect();
+    let created = app
+        .create_invitation(json!({"allowed_emails": emails}))
+        .await;
+    let node = second_node(&app).await;
+    let mut guesses = Vec::new();
+    for (i, email) in emails.iter().enumerate() {
+        let base = if i % 2 == 0 { &app.base } else { &node.base };
+        let (mut guest, _) = open_on(&app, base, &created).await;
+        guest.post("/g/s/email", &[("email", email)]).await;
+        let code = app.code_sent_to(email, 1).await;
+        guesses.push((guest, not(&code)));
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(guesses.len()));
+    let tasks: Vec<_> = guesses
+        .into_iter()
+        .map(|(mut guest, guess)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                guest.post("/g/s/code", &[("code", &guess)]).await
+            })
+        })
+        .collect();
+    let (mut wrong, mut locked) = (0, 0);
+    for task in tasks {
+        let reply = task.await.unwrap();
+        if reply.status == 422 && reply.text.contains("This code is not right") {
+            wrong += 1;
+        } else {
+            assert_locked(&reply, "en", "Too many wrong codes were entered");
+            locked += 1;
+        }
+    }
+    // Ten tries are judged (the tenth wrong one answers with the lock), two are refused.
+    assert_eq!((wrong, locked), (9, 3));
+    assert_eq!(events_of(&app, "invitation.locked").await.len(), 1, "once");
+}
+both!(twelve_concurrent_wrong_codes_from_twelve_sessions_judge_ten);
+
 async fn a_right_code_does_not_count_as_a_wrong_one(app: TestApp) {
     // Nine guests of a ten-person link each typo once, then prove: nobody is locked out.
     let emails: Vec<String> = (0..10).map(|i| format!("p{i}@example.com")).collect();
