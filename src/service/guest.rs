@@ -203,12 +203,13 @@ impl Portico {
     /// Opens a link: the guest's live session for this invitation, or a new one that lives in
     /// its cookie alone (the link's token is swapped for it). Writes nothing but the
     /// invitation's first `invitation.opened`: mail scanners open links by the dozen.
+    /// `invitation` is the one the link names (`peek_link`), read first so that the
+    /// invitation's rate limit is checked before this writes anything.
     pub async fn open_link(
         &self,
-        token: &str,
+        invitation: Invitation,
         cookie: Option<&Secret<String>>,
     ) -> GuestResult<Guest> {
-        let invitation = self.peek_link(token).await?;
         if let Some(cookie) = cookie
             && let Ok(guest) = self.guest_session(cookie).await
             && guest.invitation.id == invitation.id

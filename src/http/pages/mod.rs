@@ -210,14 +210,18 @@ async fn open_link(
             Err(e) => e.into_response(),
         };
     }
+    let invitation = match portico.peek_link(&token).await {
+        Ok(invitation) => invitation,
+        Err(e) => return e.into_response(),
+    };
+    if !state.guest_limits.allow_invitation(invitation.id) {
+        return too_many(&invitation.language);
+    }
     let cookie = guard::session_cookie(&headers, &portico.settings.public_url);
-    let mut guest = match portico.open_link(&token, cookie.as_ref()).await {
+    let mut guest = match portico.open_link(invitation, cookie.as_ref()).await {
         Ok(opened) => opened,
         Err(e) => return e.into_response(),
     };
-    if !state.guest_limits.allow_invitation(guest.invitation.id) {
-        return too_many(&guest.session.language);
-    }
     if let Some(lang) = &query.lang
         && let Err(e) = portico.set_guest_language(&mut guest, lang).await
     {
