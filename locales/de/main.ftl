@@ -28,6 +28,14 @@ error-body = Bitte versuchen Sie es gleich noch einmal. Wenn der Fehler bleibt, 
 session-title = Ihre Sitzung ist beendet
 session-body = Zu Ihrer Sicherheit dauert eine Sitzung eine Stunde. Öffnen Sie den Link aus Ihrer Nachricht erneut, um fortzufahren.
 
+locked-title = Dieser Schritt ist vorübergehend gesperrt
+locked-form = Mit diesem Link gab es zu viele erfolglose Versuche. Zu Ihrer Sicherheit ist das Formular für eine Stunde gesperrt.
+locked-email = Für diesen Link wurden zu viele falsche Codes eingegeben. Zu Ihrer Sicherheit ist die E-Mail-Bestätigung für eine Stunde gesperrt.
+locked-retry = { $minutes ->
+    [one] Bitte versuchen Sie es in einer Minute erneut.
+   *[other] Bitte versuchen Sie es in { $minutes } Minuten erneut.
+}
+
 email-title = Bestätigen Sie Ihre E-Mail-Adresse
 email-intro = Dieser Link darf nur von eingeladenen Personen verwendet werden. Geben Sie Ihre E-Mail-Adresse ein, und wir senden Ihnen einen Code.
 email-label = E-Mail-Adresse
@@ -49,6 +57,7 @@ code-expired = Dieser Code ist abgelaufen. Fordern Sie einen neuen an.
 code-locked = Zu viele falsche Versuche. Fordern Sie einen neuen Code an.
 code-missing = Fordern Sie zuerst einen Code an.
 code-resend-wait = Vor weniger als einer Minute wurde bereits ein Code gesendet. Bitte warten Sie, bevor Sie einen weiteren anfordern.
+code-too-many = Für diese Adresse wurden über diesen Link innerhalb einer Stunde bereits mehrere Codes angefordert. Bitte warten Sie bis zu einer Stunde, bevor Sie einen weiteren anfordern.
 
 pick-title = Wählen Sie Ihr { $category }-System
 pick-intro = Wählen Sie das Tool, das Ihre Organisation verwendet; danach geben Sie die Verbindungsdaten ein.

@@ -28,6 +28,14 @@ error-body = Please try again in a moment. If it keeps happening, tell the sende
 session-title = Your session has ended
 session-body = For your security, a session lasts one hour. Open the link from your message again to continue.
 
+locked-title = This step is locked for now
+locked-form = There were too many unsuccessful attempts with this link. For your security, the form is locked for an hour.
+locked-email = Too many wrong codes were entered for this link. For your security, the email confirmation is locked for an hour.
+locked-retry = { $minutes ->
+    [one] Please try again in one minute.
+   *[other] Please try again in { $minutes } minutes.
+}
+
 email-title = Confirm your email address
 email-intro = This link may only be used by invited people. Enter your email address and we will send you a code.
 email-label = Email address
@@ -49,6 +57,7 @@ code-expired = This code has expired. Ask for a new one.
 code-locked = Too many wrong tries. Ask for a new code.
 code-missing = Ask for a code first.
 code-resend-wait = A code was sent less than a minute ago. Please wait before asking for another one.
+code-too-many = Several codes were already asked for this address on this link within the hour. Please wait up to an hour before asking for another one.
 
 pick-title = Choose your { $category } system
 pick-intro = Select the tool your organization uses; you will then enter its connection details.

@@ -28,6 +28,14 @@ error-body = Vuelva a intentarlo en un momento. Si el problema continúa, avise 
 session-title = Su sesión ha finalizado
 session-body = Por su seguridad, cada sesión dura una hora. Para continuar, vuelva a abrir el enlace de su mensaje.
 
+locked-title = Este paso está bloqueado por ahora
+locked-form = Ha habido demasiados intentos fallidos con este enlace. Por su seguridad, el formulario está bloqueado durante una hora.
+locked-email = Se han introducido demasiados códigos incorrectos para este enlace. Por su seguridad, la confirmación por correo electrónico está bloqueada durante una hora.
+locked-retry = { $minutes ->
+    [one] Vuelva a intentarlo dentro de un minuto.
+   *[other] Vuelva a intentarlo dentro de { $minutes } minutos.
+}
+
 email-title = Confirme su dirección de correo electrónico
 email-intro = Este enlace solo pueden usarlo las personas invitadas. Introduzca su dirección de correo electrónico y le enviaremos un código.
 email-label = Dirección de correo electrónico
@@ -49,6 +57,7 @@ code-expired = Este código ha caducado. Solicite uno nuevo.
 code-locked = Demasiados intentos fallidos. Solicite un código nuevo.
 code-missing = Primero solicite un código.
 code-resend-wait = Se envió un código hace menos de un minuto. Espere antes de solicitar otro.
+code-too-many = Ya se han solicitado varios códigos para esta dirección con este enlace en la última hora. Espere hasta una hora antes de solicitar otro.
 
 pick-title = Elija su sistema { $category }
 pick-intro = Seleccione la herramienta que usa su organización; después introducirá sus datos de conexión.

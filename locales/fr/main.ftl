@@ -28,6 +28,14 @@ error-body = Veuillez réessayer dans un instant. Si le problème persiste, pré
 session-title = Votre session est terminée
 session-body = Pour votre sécurité, une session dure une heure. Ouvrez à nouveau le lien figurant dans votre message pour continuer.
 
+locked-title = Cette étape est bloquée pour le moment
+locked-form = Il y a eu trop de tentatives infructueuses avec ce lien. Pour votre sécurité, le formulaire est bloqué pendant une heure.
+locked-email = Trop de codes incorrects ont été saisis pour ce lien. Pour votre sécurité, la confirmation par e-mail est bloquée pendant une heure.
+locked-retry = { $minutes ->
+    [one] Veuillez réessayer dans une minute.
+   *[other] Veuillez réessayer dans { $minutes } minutes.
+}
+
 email-title = Confirmez votre adresse e-mail
 email-intro = Ce lien est réservé aux personnes invitées. Saisissez votre adresse e-mail et nous vous enverrons un code.
 email-label = Adresse e-mail
@@ -49,6 +57,7 @@ code-expired = Ce code a expiré. Demandez-en un nouveau.
 code-locked = Trop d’essais incorrects. Demandez un nouveau code.
 code-missing = Demandez d’abord un code.
 code-resend-wait = Un code a été envoyé il y a moins d’une minute. Veuillez patienter avant d’en demander un autre.
+code-too-many = Plusieurs codes ont déjà été demandés pour cette adresse avec ce lien au cours de l’heure. Veuillez patienter jusqu’à une heure avant d’en demander un autre.
 
 pick-title = Choisissez votre système { $category }
 pick-intro = Sélectionnez l’outil utilisé par votre organisation ; vous saisirez ensuite ses informations de connexion.

@@ -28,6 +28,14 @@ error-body = Riprovi tra un momento. Se il problema persiste, avvisi il mittente
 session-title = La sessione è terminata
 session-body = Per la Sua sicurezza, una sessione dura un’ora. Per continuare, riapra il link contenuto nel messaggio.
 
+locked-title = Questo passaggio è bloccato per ora
+locked-form = Ci sono stati troppi tentativi non riusciti con questo link. Per la Sua sicurezza, il modulo è bloccato per un’ora.
+locked-email = Sono stati inseriti troppi codici errati per questo link. Per la Sua sicurezza, la conferma via e-mail è bloccata per un’ora.
+locked-retry = { $minutes ->
+    [one] Riprovi tra un minuto.
+   *[other] Riprovi tra { $minutes } minuti.
+}
+
 email-title = Confermi il Suo indirizzo e-mail
 email-intro = Questo link può essere utilizzato solo dalle persone invitate. Inserisca il Suo indirizzo e-mail e Le invieremo un codice.
 email-label = Indirizzo e-mail
@@ -49,6 +57,7 @@ code-expired = Il codice è scaduto. Ne richieda uno nuovo.
 code-locked = Troppi tentativi errati. Richieda un nuovo codice.
 code-missing = Richieda prima un codice.
 code-resend-wait = È stato inviato un codice meno di un minuto fa. Attenda prima di richiederne un altro.
+code-too-many = Per questo indirizzo sono già stati richiesti diversi codici con questo link nell’ultima ora. Attenda fino a un’ora prima di richiederne un altro.
 
 pick-title = Scelga il Suo sistema { $category }
 pick-intro = Selezioni lo strumento usato dalla Sua organizzazione; poi inserirà i dati di connessione.

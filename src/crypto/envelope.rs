@@ -300,6 +300,29 @@ impl Keyring {
         self.read().keys.iter().map(|k| k.id.clone()).collect()
     }
 
+    /// Keys for MACs named by `label`, one per master key (HMAC-SHA256 of the label under it),
+    /// the active key's first: what was signed before a rotation still verifies after it, and
+    /// every process sharing the key file derives the same keys.
+    pub fn mac_keys(&self, label: &str) -> Result<Vec<Zeroizing<[u8; KEY_LEN]>>, CryptoError> {
+        use hmac::Mac;
+        self.refresh_if_changed()?;
+        let inner = self.read();
+        Ok(inner
+            .keys
+            .iter()
+            .rev()
+            .map(|master| {
+                let mut mac =
+                    <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&master.key.0[..])
+                        .expect("HMAC takes any key length");
+                mac.update(label.as_bytes());
+                let mut key = Zeroizing::new([0u8; KEY_LEN]);
+                key.copy_from_slice(&mac.finalize().into_bytes());
+                key
+            })
+            .collect())
+    }
+
     /// A fresh random data key, wrapped (AES-256-GCM, fresh random 96-bit nonce) by the active
     /// master key, with associated data `binding` (e.g. `b"connection:<account_id>:<connection_id>"`),
     /// so a wrapped key copied to another place does not unwrap there.

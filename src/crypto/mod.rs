@@ -1,6 +1,7 @@
 //! Envelope encryption, token generation and hashing.
 
 pub mod envelope;
+pub mod guest_cookie;
 pub mod token;
 
 pub use envelope::{CryptoError, DataKey, Keyring, WrappedKey};

@@ -13,6 +13,8 @@ pub enum EventType {
     InvitationRevoked,
     InvitationFulfilled,
     InvitationExpired,
+    /// Too many failed attempts: the invitation's form or email step is locked for a while.
+    InvitationLocked,
     ConnectionCreated,
     ConnectionUpdated,
     ConnectionDeleted,
@@ -21,13 +23,14 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 12] = [
         EventType::InvitationCreated,
         EventType::InvitationOpened,
         EventType::InvitationEmailVerified,
         EventType::InvitationRevoked,
         EventType::InvitationFulfilled,
         EventType::InvitationExpired,
+        EventType::InvitationLocked,
         EventType::ConnectionCreated,
         EventType::ConnectionUpdated,
         EventType::ConnectionDeleted,
@@ -47,6 +50,7 @@ impl EventType {
             EventType::InvitationRevoked => "invitation.revoked",
             EventType::InvitationFulfilled => "invitation.fulfilled",
             EventType::InvitationExpired => "invitation.expired",
+            EventType::InvitationLocked => "invitation.locked",
             EventType::ConnectionCreated => "connection.created",
             EventType::ConnectionUpdated => "connection.updated",
             EventType::ConnectionDeleted => "connection.deleted",

@@ -7,19 +7,21 @@ use uuid::Uuid;
 use super::mail::Draft;
 use super::views::{ConnectionObject, InvitationObject, to_json};
 use super::{Portico, ServiceError};
-use crate::checks::CheckFailure;
-use crate::crypto::token::{numeric_code, random_token, sha256};
+use crate::checks::{CheckFailure, Reason};
+use crate::crypto::guest_cookie::GuestCookie;
+use crate::crypto::token::{numeric_code, sha256};
 use crate::domain::connection::{CheckStatus, Connection, LastCheck};
 use crate::domain::connector::{ConfigProblem, ConnectorSpec, FieldProblem};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::guest::{
-    CODE_DIGITS, CODE_TTL, CodeCheck, EmailCode, GuestSession, MAX_CODE_ATTEMPTS, RESEND_INTERVAL,
-    SESSION_TTL, config_from_form,
+    AttemptKind, CODE_DIGITS, CODE_TTL, CODES_PER_ADDRESS, CodeCheck, EmailCode, FAILED_CHECKS,
+    GuestSession, LockScope, MAX_CODE_ATTEMPTS, RESEND_INTERVAL, SESSION_TTL, WRONG_CODES,
+    config_from_form, is_locked, lock_end,
 };
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus, is_email};
 use crate::i18n::{Arg, t, t_args};
 use crate::secret::Secret;
-use crate::store::{ConnectionWrite, Use};
+use crate::store::{CodeSaved, ConnectionWrite, Counted, GuestAttempt, Use};
 
 /// Why a guest request cannot go on; each has its own page.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,13 @@ pub enum GuestError {
     /// A POST for a later step: the email address is not proven, or no connector is picked.
     #[error("a step was skipped")]
     StepSkipped,
+    /// Too many failed attempts on the invitation: this step is locked for `left` more.
+    #[error("the invitation's {} step is locked", .scope.as_str())]
+    Locked {
+        scope: LockScope,
+        left: chrono::Duration,
+        language: String,
+    },
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -62,6 +71,22 @@ pub type GuestResult<T> = Result<T, GuestError>;
 pub struct Guest {
     pub session: GuestSession,
     pub invitation: Invitation,
+    /// The cookie value that carries the session (CSRF tokens derive from it).
+    pub cookie: Secret<String>,
+    /// Whether `cookie` is new to the browser: a new session, a language kept in the cookie,
+    /// or a session replaced when its address was proven. The page then sets it.
+    pub cookie_changed: bool,
+}
+
+/// The POST a guest makes, for the limits each step is under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Asking for a code.
+    Email,
+    /// Typing a code.
+    Code,
+    Pick,
+    Submit,
 }
 
 /// The outcome of asking for a code. The page says the same for allowed and other addresses.
@@ -69,7 +94,10 @@ pub struct Guest {
 pub enum CodeRequest {
     Sent,
     InvalidEmail,
+    /// This session asked for a code less than `RESEND_INTERVAL` ago.
     TooSoon,
+    /// The address had its codes for the hour on this invitation, from whatever session.
+    TooMany,
 }
 
 /// One problem with one form field, ready to be said in the guest's language.
@@ -172,95 +200,245 @@ impl Portico {
         Ok(invitation)
     }
 
-    /// Opens a link: the guest's existing session for this invitation, or a new one whose
-    /// cookie value is returned (the link's token is swapped for it).
+    /// Opens a link: the guest's live session for this invitation, or a new one that lives in
+    /// its cookie alone (the link's token is swapped for it). Writes nothing but the
+    /// invitation's first `invitation.opened`: mail scanners open links by the dozen.
+    /// `invitation` is the one the link names (`peek_link`), read first so that the
+    /// invitation's rate limit is checked before this writes anything.
     pub async fn open_link(
         &self,
-        token: &str,
+        invitation: Invitation,
         cookie: Option<&Secret<String>>,
-    ) -> GuestResult<(Guest, Option<Secret<String>>)> {
-        let invitation = self.peek_link(token).await?;
+    ) -> GuestResult<Guest> {
         if let Some(cookie) = cookie
             && let Ok(guest) = self.guest_session(cookie).await
             && guest.invitation.id == invitation.id
         {
-            return Ok((guest, None));
+            return Ok(guest);
         }
-        let cookie = random_token();
         let now = self.now();
-        let session = GuestSession {
-            id_hash: sha256(cookie.expose().as_bytes()),
-            invitation_id: invitation.id,
-            language: invitation.language.clone(),
-            verified_email: None,
-            pending_email: None,
-            connector: None,
-            created_at: now,
-            expires_at: now + SESSION_TTL,
-        };
-        let opened = match invitation.opened_at {
-            Some(_) => None,
-            None => Some(
-                self.invitation_event(&invitation, EventType::InvitationOpened)
-                    .await?,
+        let cookie = GuestCookie::new(invitation.id, &invitation.language, now + SESSION_TTL);
+        if invitation.opened_at.is_none() {
+            let opened = self
+                .invitation_event(&invitation, EventType::InvitationOpened)
+                .await?;
+            self.store
+                .mark_invitation_opened(invitation.id, now, &opened)
+                .await?;
+        }
+        Ok(Guest {
+            session: GuestSession::unstored(
+                cookie.id_hash(),
+                invitation.id,
+                &cookie.language,
+                cookie.expires_at,
             ),
-        };
-        self.store
-            .create_guest_session(&session, opened.as_ref())
-            .await?;
-        Ok((
-            Guest {
-                session,
-                invitation,
-            },
-            Some(cookie),
-        ))
+            invitation,
+            cookie: cookie.seal(&self.keyring)?,
+            cookie_changed: true,
+        })
     }
 
-    /// The live session a cookie carries, on an invitation that can still be used. Revoking
-    /// the invitation ends it at once.
+    /// The live session a cookie carries, on an invitation that can still be used: its row,
+    /// or what the signed cookie says while it has none. Revoking the invitation ends it at
+    /// once; a session replaced by a proof is over.
     pub async fn guest_session(&self, cookie: &Secret<String>) -> GuestResult<Guest> {
+        let opened = GuestCookie::open(cookie, &self.keyring)?.ok_or(GuestError::SessionEnded)?;
+        let now = self.now();
+        if now >= opened.expires_at {
+            return Err(GuestError::SessionEnded);
+        }
+        let id_hash = opened.id_hash();
         let (session, invitation) = self
             .store
-            .get_guest_session(&sha256(cookie.expose().as_bytes()))
+            .get_guest_session(&id_hash, opened.invitation_id)
             .await?
             .ok_or(GuestError::SessionEnded)?;
-        if !session.is_live(self.now()) {
+        let session = session.unwrap_or_else(|| {
+            GuestSession::unstored(id_hash, invitation.id, &opened.language, opened.expires_at)
+        });
+        if !session.is_live(now) {
             return Err(GuestError::SessionEnded);
         }
         self.usable(&invitation)?;
         Ok(Guest {
             session,
             invitation,
+            cookie: cookie.clone(),
+            cookie_changed: false,
         })
     }
 
+    /// Switches the session's language: in its row, or in a new cookie while it has none.
     pub async fn set_guest_language(&self, guest: &mut Guest, language: &str) -> GuestResult<()> {
         let language = crate::i18n::language(language);
-        if guest.session.language != language {
+        if guest.session.language == language {
+            return Ok(());
+        }
+        if guest.session.stored {
             self.store
                 .set_session_language(&guest.session.id_hash, language)
                 .await?;
-            guest.session.language = language.to_string();
+        } else {
+            let mut cookie =
+                GuestCookie::open(&guest.cookie, &self.keyring)?.ok_or(GuestError::SessionEnded)?;
+            cookie.language = language.to_string();
+            guest.cookie = cookie.seal(&self.keyring)?;
+            guest.cookie_changed = true;
+        }
+        guest.session.language = language.to_string();
+        Ok(())
+    }
+
+    /// What every POST passes before its use case: the step's lock (a read; a locked step
+    /// writes nothing), then the session's row for the steps that need it. The email step
+    /// stores the session with its first code, after the code limits; a code typed in a
+    /// session without a row has nothing to match and writes nothing.
+    pub async fn enter_step(&self, guest: &mut Guest, step: Step) -> GuestResult<()> {
+        let scope = match step {
+            Step::Email | Step::Code => Some(LockScope::Email),
+            Step::Submit => Some(LockScope::Form),
+            Step::Pick => None,
+        };
+        if let Some(scope) = scope {
+            let until = self
+                .store
+                .invitation_lock(guest.invitation.id, scope)
+                .await?;
+            if let Some(until) = until.filter(|_| is_locked(until, self.now())) {
+                return Err(self.locked(guest, scope, until));
+            }
+        }
+        if matches!(step, Step::Pick | Step::Submit) {
+            self.store_session(guest).await?;
         }
         Ok(())
+    }
+
+    /// Writes the session's row if it has none yet.
+    async fn store_session(&self, guest: &mut Guest) -> GuestResult<()> {
+        if !guest.session.stored {
+            self.store.create_guest_session(&guest.session).await?;
+            guest.session.stored = true;
+        }
+        Ok(())
+    }
+
+    fn locked(
+        &self,
+        guest: &Guest,
+        scope: LockScope,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> GuestError {
+        GuestError::Locked {
+            scope,
+            left: until - self.now(),
+            language: guest.session.language.clone(),
+        }
+    }
+
+    /// The `invitation.locked` event a count may write, ready before the count.
+    async fn locked_event(&self, guest: &Guest, scope: LockScope) -> GuestResult<NewEvent> {
+        let mut event = self
+            .invitation_event(&guest.invitation, EventType::InvitationLocked)
+            .await?;
+        event.event.data["lock"] = serde_json::json!({
+            "scope": scope.as_str(),
+            "locked_until": lock_end(self.now()),
+        });
+        Ok(event)
+    }
+
+    fn attempt(&self, guest: &Guest, kind: AttemptKind, email: Option<&str>) -> GuestAttempt {
+        GuestAttempt {
+            id: Uuid::now_v7(),
+            invitation_id: guest.invitation.id,
+            kind,
+            email_hash: email.map(|e| sha256(e.to_ascii_lowercase().as_bytes())),
+            at: self.now(),
+        }
+    }
+
+    /// Counts a failed connector check against the invitation's form, with its
+    /// `connection.check_failed` event (the invitation, the connector, the category and the
+    /// check's detail, which holds no secret) in the same transaction; the tenth within the
+    /// hour locks the form (`invitation.locked`), and the guest is told so. A check that never
+    /// ran (every slot busy) is not the guest's failure and is not counted.
+    pub async fn count_failed_check(
+        &self,
+        guest: &Guest,
+        spec: &ConnectorSpec,
+        failure: &CheckFailure,
+    ) -> GuestResult<()> {
+        if failure.reason == Reason::Busy {
+            return Ok(());
+        }
+        let invitation = &guest.invitation;
+        let failed = NewEvent::new(
+            invitation.account_id,
+            EventType::ConnectionCheckFailed,
+            self.now(),
+            serde_json::json!({
+                "invitation_id": invitation.id,
+                "connection_id": invitation.connection_id,
+                "connector": spec.id,
+                "reason": failure.reason.code(),
+                "detail": failure.detail,
+            }),
+        );
+        let locked = self.locked_event(guest, LockScope::Form).await?;
+        let attempt = self.attempt(guest, AttemptKind::FailedCheck, None);
+        match self
+            .store
+            .take_attempt(&attempt, &FAILED_CHECKS, &[failed], &locked)
+            .await?
+        {
+            Counted::Yes {
+                locked_until: None, ..
+            } => Ok(()),
+            Counted::Yes {
+                locked_until: Some(until),
+                ..
+            }
+            | Counted::Refused {
+                locked_until: Some(until),
+            } => Err(self.locked(guest, LockScope::Form, until)),
+            // A locking limit refuses only with a lock.
+            Counted::Refused { locked_until: None } => Ok(()),
+        }
     }
 
     /// Sends a code to `email` if the invitation allows it. Whatever the address, the same
     /// outcome comes back and the same row is written (a code that was never sent for an
     /// address that is not allowed), so the page reveals nothing.
-    pub async fn request_code(&self, guest: &Guest, email: &str) -> GuestResult<CodeRequest> {
+    pub async fn request_code(&self, guest: &mut Guest, email: &str) -> GuestResult<CodeRequest> {
         let email = email.trim();
         if !is_email(email) {
             return Ok(CodeRequest::InvalidEmail);
         }
         let now = self.now();
-        let session_hash = &guest.session.id_hash;
-        if let Some(previous) = self.store.get_email_code(session_hash).await?
+        if guest.session.stored
+            && let Some(previous) = self.store.get_email_code(&guest.session.id_hash).await?
             && !previous.may_resend(now)
         {
             return Ok(CodeRequest::TooSoon);
         }
+        // The limit before anything is written; the save below counts again, atomically.
+        let sent = self.attempt(guest, AttemptKind::CodeSent, Some(email));
+        let asked = self
+            .store
+            .count_attempts(
+                guest.invitation.id,
+                AttemptKind::CodeSent,
+                sent.email_hash.as_deref(),
+                CODES_PER_ADDRESS.window_start(now),
+            )
+            .await?;
+        if CODES_PER_ADDRESS.reached(asked) {
+            return Ok(CodeRequest::TooMany);
+        }
+        self.store_session(guest).await?;
+        let session_hash = &guest.session.id_hash;
         let code = numeric_code(CODE_DIGITS);
         // Once proven, the address is recorded as the owner listed it; the page keeps showing
         // what the guest typed, so the spelling reveals nothing.
@@ -309,7 +487,7 @@ impl Portico {
         } else {
             None
         };
-        if !self
+        match self
             .store
             .save_email_code(
                 session_hash,
@@ -317,10 +495,15 @@ impl Portico {
                 &stored,
                 now - RESEND_INTERVAL,
                 message.as_ref(),
+                &sent,
+                &CODES_PER_ADDRESS,
             )
             .await?
         {
-            return Ok(CodeRequest::TooSoon);
+            CodeSaved::Saved => {}
+            CodeSaved::TooSoon => return Ok(CodeRequest::TooSoon),
+            CodeSaved::TooMany => return Ok(CodeRequest::TooMany),
+            CodeSaved::Locked(until) => return Err(self.locked(guest, LockScope::Email, until)),
         }
         if message.is_some() {
             self.mail_queued();
@@ -328,12 +511,18 @@ impl Portico {
         Ok(CodeRequest::Sent)
     }
 
-    /// Checks a code; the right code for an allowed address proves it for this session.
+    /// Checks a code; the right code for an allowed address proves it, and the session is
+    /// replaced by a new one (a new cookie: whoever planted the old one gains nothing). Every
+    /// try counts against the session's code and, before it is judged, against the
+    /// invitation's wrong codes; the tenth wrong one locks the email step.
     pub async fn verify_code(
         &self,
         guest: &mut Guest,
         code: &str,
     ) -> GuestResult<Option<CodeCheck>> {
+        if !guest.session.stored {
+            return Ok(None);
+        }
         let session_hash = guest.session.id_hash.clone();
         let Some(stored) = self.store.get_email_code(&session_hash).await? else {
             return Ok(None);
@@ -352,24 +541,70 @@ impl Portico {
         else {
             return Ok(Some(CodeCheck::Locked));
         };
+        // And one of the invitation's, across sessions and nodes.
+        let locked = self.locked_event(guest, LockScope::Email).await?;
+        let tried = self.attempt(guest, AttemptKind::CodeTried, None);
+        let before = match self
+            .store
+            .take_attempt(&tried, &WRONG_CODES, &[], &locked)
+            .await?
+        {
+            Counted::Yes { before, .. } => before,
+            Counted::Refused { locked_until } => {
+                let until = locked_until.unwrap_or_else(|| lock_end(now));
+                return Err(self.locked(guest, LockScope::Email, until));
+            }
+        };
         let stored = EmailCode { attempts, ..stored };
         let matches = same(&code_hash(&session_hash, code.trim()), &stored.code_hash)
             && guest.invitation.allows_email(&stored.email);
         let outcome = stored.check(matches, now);
         match outcome {
-            CodeCheck::Correct => {
-                let mut event = self
-                    .invitation_event(&guest.invitation, EventType::InvitationEmailVerified)
-                    .await?;
-                event.event.data["email"] = Value::String(stored.email.clone());
-                self.store
-                    .verify_session_email(&session_hash, &stored.email, &event)
-                    .await?;
-                guest.session.verified_email = Some(stored.email);
+            CodeCheck::Correct => self.prove(guest, stored.email, tried.id).await?,
+            CodeCheck::Wrong { .. } if WRONG_CODES.reached(before + 1) => {
+                if let Some(until) = self
+                    .store
+                    .lock_if_reached(guest.invitation.id, &WRONG_CODES, now, &locked)
+                    .await?
+                {
+                    return Err(self.locked(guest, LockScope::Email, until));
+                }
             }
             CodeCheck::Wrong { .. } | CodeCheck::Expired | CodeCheck::Locked => {}
         }
         Ok(Some(outcome))
+    }
+
+    /// Replaces the session by a new one with `email` proven: a new random id (and cookie)
+    /// with the old one's invitation, language, pick and end.
+    async fn prove(&self, guest: &mut Guest, email: String, tried: Uuid) -> GuestResult<()> {
+        let mut event = self
+            .invitation_event(&guest.invitation, EventType::InvitationEmailVerified)
+            .await?;
+        event.event.data["email"] = Value::String(email.clone());
+        let cookie = GuestCookie::new(
+            guest.invitation.id,
+            &guest.session.language,
+            guest.session.expires_at,
+        );
+        let session = GuestSession {
+            id_hash: cookie.id_hash(),
+            verified_email: Some(email),
+            pending_email: None,
+            created_at: self.now(),
+            ..guest.session.clone()
+        };
+        if !self
+            .store
+            .verify_session_email(&guest.session.id_hash, &session, tried, self.now(), &event)
+            .await?
+        {
+            return Err(GuestError::SessionEnded);
+        }
+        guest.session = session;
+        guest.cookie = cookie.seal(&self.keyring)?;
+        guest.cookie_changed = true;
+        Ok(())
     }
 
     /// The connector the guest configures: the invitation's, or the one picked for its
@@ -463,6 +698,7 @@ impl Portico {
             }
         };
         if let Err(failure) = self.checker.run(spec, &config).await {
+            self.count_failed_check(guest, spec, &failure).await?;
             return Ok(Submitted::CheckFailed(failure));
         }
 

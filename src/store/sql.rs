@@ -17,11 +17,14 @@ macro_rules! sql_store {
         use crate::domain::event::{Event, NewEvent};
         use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
         use crate::store::{
-            from_millis, to_millis, ConnectionWrite, Use, CreatedConnection, IdempotentResponse,
-            Inserted, InvitationFilter, KeyHolder, OutboxEmail, Page, PendingDelivery, StoreError,
-            StoreResult,
+            from_millis, to_millis, CodeSaved, ConnectionWrite, Counted, Use, CreatedConnection,
+            GuestAttempt, IdempotentResponse, Inserted, InvitationFilter, KeyHolder, OutboxEmail,
+            Page, PendingDelivery, StoreError, StoreResult,
         };
-        use crate::domain::guest::{EmailCode, GuestSession};
+        use crate::domain::guest::{
+            AttemptDecision, AttemptKind, AttemptLimit, EmailCode, GuestSession, LockScope,
+            ATTEMPT_WINDOW,
+        };
         use crate::domain::webhook::{
             parse_filter, stored_filter, AttemptOutcome, WebhookAttempt, WebhookEndpoint,
         };
@@ -452,11 +455,15 @@ macro_rules! sql_store {
              s.invitation_id AS s_invitation_id, s.language AS s_language, \
              s.verified_email AS s_verified_email, s.pending_email AS s_pending_email, \
              s.connector AS s_connector, s.created_at AS s_created_at, \
-             s.expires_at AS s_expires_at";
+             s.expires_at AS s_expires_at, s.replaced_at AS s_replaced_at";
 
-        fn guest_session_row(row: &DbRow) -> StoreResult<GuestSession> {
-            Ok(GuestSession {
-                id_hash: row.try_get("s_id_hash")?,
+        /// The session of a `LEFT JOIN`: `None` when there is no row.
+        fn guest_session_row(row: &DbRow) -> StoreResult<Option<GuestSession>> {
+            let Some(id_hash) = row.try_get::<Option<Vec<u8>>, _>("s_id_hash")? else {
+                return Ok(None);
+            };
+            Ok(Some(GuestSession {
+                id_hash,
                 invitation_id: row.try_get("s_invitation_id")?,
                 language: row.try_get("s_language")?,
                 verified_email: row.try_get("s_verified_email")?,
@@ -464,7 +471,109 @@ macro_rules! sql_store {
                 connector: row.try_get("s_connector")?,
                 created_at: from_millis(row.try_get("s_created_at")?)?,
                 expires_at: from_millis(row.try_get("s_expires_at")?)?,
-            })
+                stored: true,
+                replaced_at: row
+                    .try_get::<Option<i64>, _>("s_replaced_at")?
+                    .map(from_millis)
+                    .transpose()?,
+            }))
+        }
+
+        fn guest_session_statement(args: &mut Args, s: &GuestSession) -> StoreResult<String> {
+            let sql = format!(
+                "INSERT INTO guest_sessions (id_hash, invitation_id, language, verified_email, \
+                 pending_email, connector, created_at, expires_at) VALUES {} \
+                 ON CONFLICT (id_hash) DO NOTHING",
+                placeholders(args, 8)
+            );
+            arg(args, &s.id_hash)?;
+            arg(args, s.invitation_id)?;
+            arg(args, &s.language)?;
+            arg(args, &s.verified_email)?;
+            arg(args, &s.pending_email)?;
+            arg(args, &s.connector)?;
+            arg(args, to_millis(s.created_at))?;
+            arg(args, to_millis(s.expires_at))?;
+            Ok(sql)
+        }
+
+        fn attempt_statement(args: &mut Args, a: &GuestAttempt) -> StoreResult<String> {
+            let sql = format!(
+                "INSERT INTO guest_attempts (id, invitation_id, kind, email_hash, attempted_at) \
+                 VALUES {}",
+                placeholders(args, 5)
+            );
+            arg(args, a.id)?;
+            arg(args, a.invitation_id)?;
+            arg(args, a.kind.as_str())?;
+            arg(args, &a.email_hash)?;
+            arg(args, to_millis(a.at))?;
+            Ok(sql)
+        }
+
+        /// Takes the row of the invitation's `scope` for the rest of the transaction (creating
+        /// it on first use) and returns when its lock ends. Every count of a scope starts here:
+        /// on PostgreSQL a concurrent count waits for this transaction, then sees its attempt;
+        /// SQLite's single writer takes them one at a time anyway.
+        async fn lock_gate(
+            tx: &mut Tx<'_>,
+            invitation_id: Uuid,
+            scope: LockScope,
+        ) -> StoreResult<Option<DateTime<Utc>>> {
+            sqlx::query(
+                "INSERT INTO invitation_locks (invitation_id, scope, locked_until) \
+                 VALUES ($1, $2, NULL) ON CONFLICT (invitation_id, scope) \
+                 DO UPDATE SET locked_until = invitation_locks.locked_until \
+                 RETURNING locked_until",
+            )
+            .bind(invitation_id)
+            .bind(scope.as_str())
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get::<Option<i64>, _>("locked_until")?
+            .map(from_millis)
+            .transpose()
+        }
+
+        /// Attempts of `kind` on the invitation after `since` (for one address with `email_hash`).
+        async fn attempts_since<'e>(
+            executor: impl sqlx::Executor<'e, Database = $db>,
+            invitation_id: Uuid,
+            kind: AttemptKind,
+            email_hash: Option<&[u8]>,
+            since: DateTime<Utc>,
+        ) -> StoreResult<i64> {
+            Ok(sqlx::query(
+                "SELECT COUNT(*) AS n FROM guest_attempts WHERE invitation_id = $1 \
+                 AND kind = $2 AND attempted_at > $3 AND ($4 IS NULL OR email_hash = $4)",
+            )
+            .bind(invitation_id)
+            .bind(kind.as_str())
+            .bind(to_millis(since))
+            .bind(email_hash)
+            .fetch_one(executor)
+            .await?
+            .try_get("n")?)
+        }
+
+        /// Sets the lock of a scope whose row `lock_gate` took, and writes `locked`.
+        async fn start_lock(
+            tx: &mut Tx<'_>,
+            invitation_id: Uuid,
+            scope: LockScope,
+            until: DateTime<Utc>,
+            locked: &NewEvent,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "UPDATE invitation_locks SET locked_until = $3 \
+                 WHERE invitation_id = $1 AND scope = $2",
+            )
+            .bind(invitation_id)
+            .bind(scope.as_str())
+            .bind(to_millis(until))
+            .execute(&mut **tx)
+            .await?;
+            insert_events(tx, std::slice::from_ref(locked)).await
         }
 
         fn outbox_row(row: &DbRow) -> StoreResult<OutboxEmail> {
@@ -1071,58 +1180,51 @@ macro_rules! sql_store {
                 .transpose()
             }
 
-            async fn create_guest_session(
+            async fn mark_invitation_opened(
                 &self,
-                session: &GuestSession,
-                opened: Option<&NewEvent>,
-            ) -> StoreResult<()> {
-                let insert = sqlx::query(
-                    "INSERT INTO guest_sessions (id_hash, invitation_id, language, \
-                     verified_email, pending_email, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&session.id_hash)
-                .bind(session.invitation_id)
-                .bind(&session.language)
-                .bind(&session.verified_email)
-                .bind(&session.pending_email)
-                .bind(to_millis(session.created_at))
-                .bind(to_millis(session.expires_at));
-                let Some(opened) = opened else {
-                    // The link was opened before: one statement, no transaction.
-                    insert.execute(self.writer()).await?;
-                    return Ok(());
-                };
+                invitation_id: Uuid,
+                at: DateTime<Utc>,
+                event: &NewEvent,
+            ) -> StoreResult<bool> {
                 let mut tx = self.writer().begin().await?;
-                insert.execute(&mut *tx).await?;
                 // Two first opens at once: only one marks the invitation and writes the event.
                 let first = sqlx::query(
                     "UPDATE invitations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL",
                 )
-                .bind(session.invitation_id)
-                .bind(to_millis(session.created_at))
+                .bind(invitation_id)
+                .bind(to_millis(at))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
                     == 1;
-                if first {
-                    insert_events(&mut tx, std::slice::from_ref(opened)).await?;
+                if !first {
+                    return Ok(false);
                 }
+                insert_events(&mut tx, std::slice::from_ref(event)).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
+            }
+
+            async fn create_guest_session(&self, session: &GuestSession) -> StoreResult<()> {
+                let mut batch = Batch::default();
+                batch.push(|args| guest_session_statement(args, session))?;
+                batch.commit_alone(self.writer()).await
             }
 
             async fn get_guest_session(
                 &self,
                 id_hash: &[u8],
-            ) -> StoreResult<Option<(GuestSession, Invitation)>> {
+                invitation_id: Uuid,
+            ) -> StoreResult<Option<(Option<GuestSession>, Invitation)>> {
                 // One read on a reader connection: every guest request starts here.
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {GUEST_SESSION_COLUMNS}, {} FROM guest_sessions s \
-                     JOIN invitations i ON i.id = s.invitation_id WHERE s.id_hash = $1",
+                    "SELECT {GUEST_SESSION_COLUMNS}, {} FROM invitations i \
+                     LEFT JOIN guest_sessions s ON s.id_hash = $1 AND s.invitation_id = i.id \
+                     WHERE i.id = $2",
                     prefixed("i", INVITATION_COLUMNS)
                 )))
                 .bind(id_hash)
+                .bind(invitation_id)
                 .fetch_optional(self.reader())
                 .await?;
                 let Some(row) = row else { return Ok(None) };
@@ -1162,8 +1264,26 @@ macro_rules! sql_store {
                 code: &EmailCode,
                 replaceable_before: DateTime<Utc>,
                 email: Option<&OutboxEmail>,
-            ) -> StoreResult<bool> {
+                sent: &GuestAttempt,
+                limit: &AttemptLimit,
+            ) -> StoreResult<CodeSaved> {
                 let mut tx = self.writer().begin().await?;
+                // The limits first, under the invitation's email row: codes asked for one
+                // address from several sessions or nodes are counted one at a time.
+                let lock = lock_gate(&mut tx, sent.invitation_id, LockScope::Email).await?;
+                let before = attempts_since(
+                    &mut *tx,
+                    sent.invitation_id,
+                    sent.kind,
+                    sent.email_hash.as_deref(),
+                    limit.window_start(sent.at),
+                )
+                .await?;
+                match limit.decide(lock, before, sent.at) {
+                    AttemptDecision::Locked(until) => return Ok(CodeSaved::Locked(until)),
+                    AttemptDecision::Exhausted(_) => return Ok(CodeSaved::TooMany),
+                    AttemptDecision::Count(_) => {}
+                }
                 sqlx::query(
                     "DELETE FROM email_codes WHERE session_hash = $1 AND created_at <= $2",
                 )
@@ -1189,18 +1309,21 @@ macro_rules! sql_store {
                 .rows_affected()
                     == 1;
                 if !inserted {
-                    return Ok(false);
+                    return Ok(CodeSaved::TooSoon);
                 }
                 sqlx::query("UPDATE guest_sessions SET pending_email = $2 WHERE id_hash = $1")
                     .bind(session_hash)
                     .bind(pending_email)
                     .execute(&mut *tx)
                     .await?;
+                let mut batch = Batch::default();
+                batch.push(|args| attempt_statement(args, sent))?;
                 if let Some(email) = email {
-                    insert_outbox_row(&mut tx, email).await?;
+                    batch.push(|args| outbox_statement(args, email))?;
                 }
+                batch.execute(&mut tx).await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(CodeSaved::Saved)
             }
 
             async fn get_email_code(&self, session_hash: &[u8]) -> StoreResult<Option<EmailCode>> {
@@ -1242,26 +1365,148 @@ macro_rules! sql_store {
 
             async fn verify_session_email(
                 &self,
-                session_hash: &[u8],
-                email: &str,
+                old_hash: &[u8],
+                session: &GuestSession,
+                tried: Uuid,
+                now: DateTime<Utc>,
                 event: &NewEvent,
-            ) -> StoreResult<()> {
+            ) -> StoreResult<bool> {
                 let mut tx = self.writer().begin().await?;
-                sqlx::query(
-                    "UPDATE guest_sessions SET verified_email = $2, pending_email = NULL \
-                     WHERE id_hash = $1",
+                let replaced = sqlx::query(
+                    "UPDATE guest_sessions SET replaced_at = $2, pending_email = NULL \
+                     WHERE id_hash = $1 AND replaced_at IS NULL",
                 )
-                .bind(session_hash)
-                .bind(email)
+                .bind(old_hash)
+                .bind(to_millis(now))
                 .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM email_codes WHERE session_hash = $1")
-                    .bind(session_hash)
-                    .execute(&mut *tx)
-                    .await?;
-                insert_events(&mut tx, std::slice::from_ref(event)).await?;
+                .await?
+                .rows_affected()
+                    == 1;
+                if !replaced {
+                    return Ok(false);
+                }
+                let mut batch = Batch::default();
+                batch
+                    .push(|args| guest_session_statement(args, session))?
+                    .push(|args| {
+                        let sql = format!(
+                            "DELETE FROM email_codes WHERE session_hash = {}",
+                            placeholders(args, 1)
+                        );
+                        arg(args, old_hash)?;
+                        Ok(sql)
+                    })?
+                    .push(|args| {
+                        let sql =
+                            format!("DELETE FROM guest_attempts WHERE id = {}", placeholders(args, 1));
+                        arg(args, tried)?;
+                        Ok(sql)
+                    })?;
+                push_events(&mut batch, std::slice::from_ref(event))?;
+                batch.execute(&mut tx).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
+            }
+
+            async fn invitation_lock(
+                &self,
+                invitation_id: Uuid,
+                scope: LockScope,
+            ) -> StoreResult<Option<DateTime<Utc>>> {
+                let row = sqlx::query(
+                    "SELECT locked_until FROM invitation_locks \
+                     WHERE invitation_id = $1 AND scope = $2",
+                )
+                .bind(invitation_id)
+                .bind(scope.as_str())
+                .fetch_optional(self.reader())
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                row.try_get::<Option<i64>, _>("locked_until")?
+                    .map(from_millis)
+                    .transpose()
+            }
+
+            async fn count_attempts(
+                &self,
+                invitation_id: Uuid,
+                kind: AttemptKind,
+                email_hash: Option<&[u8]>,
+                since: DateTime<Utc>,
+            ) -> StoreResult<i64> {
+                attempts_since(self.reader(), invitation_id, kind, email_hash, since).await
+            }
+
+            async fn take_attempt(
+                &self,
+                attempt: &GuestAttempt,
+                limit: &AttemptLimit,
+                events: &[NewEvent],
+                locked: &NewEvent,
+            ) -> StoreResult<Counted> {
+                let (id, scope, now) = (attempt.invitation_id, attempt.kind.scope(), attempt.at);
+                let mut tx = self.writer().begin().await?;
+                let lock = lock_gate(&mut tx, id, scope).await?;
+                let before = attempts_since(
+                    &mut *tx,
+                    id,
+                    attempt.kind,
+                    attempt.email_hash.as_deref(),
+                    limit.window_start(now),
+                )
+                .await?;
+                match limit.decide(lock, before, now) {
+                    AttemptDecision::Locked(until) => Ok(Counted::Refused {
+                        locked_until: Some(until),
+                    }),
+                    AttemptDecision::Exhausted(lock_end) => {
+                        if let Some(until) = lock_end {
+                            start_lock(&mut tx, id, scope, until, locked).await?;
+                            tx.commit().await?;
+                        }
+                        Ok(Counted::Refused {
+                            locked_until: lock_end,
+                        })
+                    }
+                    AttemptDecision::Count(lock_end) => {
+                        let mut batch = Batch::default();
+                        batch.push(|args| attempt_statement(args, attempt))?;
+                        push_events(&mut batch, events)?;
+                        batch.execute(&mut tx).await?;
+                        if let Some(until) = lock_end {
+                            start_lock(&mut tx, id, scope, until, locked).await?;
+                        }
+                        tx.commit().await?;
+                        Ok(Counted::Yes {
+                            before,
+                            locked_until: lock_end,
+                        })
+                    }
+                }
+            }
+
+            async fn lock_if_reached(
+                &self,
+                invitation_id: Uuid,
+                limit: &AttemptLimit,
+                now: DateTime<Utc>,
+                locked: &NewEvent,
+            ) -> StoreResult<Option<DateTime<Utc>>> {
+                let scope = limit.kind.scope();
+                let mut tx = self.writer().begin().await?;
+                let lock = lock_gate(&mut tx, invitation_id, scope).await?;
+                let counted =
+                    attempts_since(&mut *tx, invitation_id, limit.kind, None, limit.window_start(now))
+                        .await?;
+                match limit.decide(lock, counted, now) {
+                    AttemptDecision::Locked(until) => Ok(Some(until)),
+                    AttemptDecision::Exhausted(Some(until)) => {
+                        start_lock(&mut tx, invitation_id, scope, until, locked).await?;
+                        tx.commit().await?;
+                        Ok(Some(until))
+                    }
+                    AttemptDecision::Exhausted(None) | AttemptDecision::Count(_) => Ok(None),
+                }
             }
 
             async fn use_invitation(
@@ -1392,6 +1637,19 @@ macro_rules! sql_store {
                 for (sql, at) in [
                     ("DELETE FROM email_codes WHERE expires_at <= $1", now),
                     ("DELETE FROM guest_sessions WHERE expires_at <= $1", now),
+                    (
+                        "DELETE FROM guest_attempts WHERE attempted_at <= $1",
+                        now - ATTEMPT_WINDOW,
+                    ),
+                    // A lock row with no lock on and no attempt left to count (those went
+                    // just before).
+                    (
+                        "DELETE FROM invitation_locks \
+                         WHERE (locked_until IS NULL OR locked_until <= $1) \
+                         AND NOT EXISTS (SELECT 1 FROM guest_attempts a \
+                         WHERE a.invitation_id = invitation_locks.invitation_id)",
+                        now,
+                    ),
                     ("DELETE FROM idempotency_keys WHERE created_at < $1", replies_before),
                     ("DELETE FROM outbox_emails WHERE sent_at < $1", sent_before),
                 ] {

@@ -5,6 +5,7 @@ use portico::clock::Clock;
 use serde_json::json;
 
 use crate::both;
+use crate::guest_client::Guest;
 use crate::helpers::{Reply, TestApp};
 
 async fn purge_drops_ended_sessions_and_day_old_idempotent_replies(app: TestApp) {
@@ -16,13 +17,13 @@ async fn purge_drops_ended_sessions_and_day_old_idempotent_replies(app: TestApp)
             .send()
     };
     let first = Reply::read(create().await.unwrap()).await;
-    let opened = app
-        .client
-        .get(first.json["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(opened.status(), 200);
+    // A session is stored when its guest first posts a form (opening the link writes none); a
+    // failed check is counted against the invitation, under its form's lock row.
+    let mut guest = Guest::new(&app);
+    let opened = guest.get(first.json["url"].as_str().unwrap()).await;
+    assert_eq!(opened.status, 200);
+    let failed = guest.post("/g/s/submit", &[("api_key", "invalid")]).await;
+    assert_eq!(failed.status, 422);
 
     let purge = |at| {
         app.portico
@@ -36,8 +37,8 @@ async fn purge_drops_ended_sessions_and_day_old_idempotent_replies(app: TestApp)
     let later = app.clock.now();
     assert_eq!(
         purge(later).await.unwrap(),
-        2,
-        "the session and the stored reply"
+        4,
+        "the session, the stored reply, the failed check's count and the unlocked lock row"
     );
     let second = Reply::read(create().await.unwrap()).await;
     assert_eq!(second.status, 201);

@@ -15,6 +15,7 @@ mod guest_client;
 mod hardening;
 mod housekeeping;
 mod invitations;
+mod limits;
 mod network;
 mod reconnect;
 mod security;

@@ -40,7 +40,12 @@ pub fn session_cookie(headers: &HeaderMap, public_url: &str) -> Option<Secret<St
         .map(|(_, v)| Secret::new(v.to_string()))
 }
 
-pub fn set_cookie(value: &Secret<String>, public_url: &str) -> HeaderValue {
+/// The `Set-Cookie` of a session that has `max_age` left.
+pub fn set_cookie(
+    value: &Secret<String>,
+    public_url: &str,
+    max_age: chrono::Duration,
+) -> HeaderValue {
     let secure = if public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -50,9 +55,9 @@ pub fn set_cookie(value: &Secret<String>, public_url: &str) -> HeaderValue {
         "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         cookie_name(public_url),
         value.expose(),
-        SESSION_TTL.num_seconds()
+        max_age.num_seconds().clamp(0, SESSION_TTL.num_seconds())
     ))
-    .expect("cookie values are base64url")
+    .expect("cookie values are base64url, digits and dots")
 }
 
 /// The CSRF token of a session: an HMAC of a fixed label under the session's cookie value, so
@@ -185,7 +190,11 @@ mod tests {
 
     #[test]
     fn https_cookies_are_host_bound_and_secure() {
-        let v = set_cookie(&Secret::new("x".into()), "https://portico.example");
+        let v = set_cookie(
+            &Secret::new("x".into()),
+            "https://portico.example",
+            SESSION_TTL,
+        );
         let v = v.to_str().unwrap();
         assert!(v.starts_with("__Host-portico_guest=x; Path=/; HttpOnly; SameSite=Strict"));
         assert!(v.ends_with("; Secure"));

@@ -22,8 +22,7 @@ use crate::domain::connector::FieldType;
 use crate::domain::guest::{CODE_DIGITS, CodeCheck};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::i18n::{Arg, t, t_args};
-use crate::secret::Secret;
-use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Submitted};
+use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Step, Submitted};
 pub use guard::GuestLimits;
 use views::{CodePage, EmailPage, FormPage, MessagePage, Page, PickPage};
 
@@ -121,6 +120,42 @@ impl IntoResponse for GuestError {
                 &["connection-gone-body"],
             ),
             GuestError::StepSkipped => forbidden("en"),
+            // 429 rather than 423: the lock is a limit on attempts, and 429 is the status
+            // clients and proxies know for that, with `Retry-After` saying when to come back
+            // (423 is WebDAV's lock on a resource, with no such meaning).
+            GuestError::Locked {
+                scope,
+                left,
+                language,
+            } => {
+                let page = Page::new(&language, "locked-title");
+                let seconds = left.num_seconds().max(1);
+                let minutes = (seconds + 59) / 60;
+                let reason = match scope {
+                    crate::domain::guest::LockScope::Form => "locked-form",
+                    crate::domain::guest::LockScope::Email => "locked-email",
+                };
+                let lines = vec![
+                    page.t(reason),
+                    t_args(
+                        page.lang,
+                        "locked-retry",
+                        &[("minutes", Arg::Number(minutes))],
+                    ),
+                ];
+                let mut response = html(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    MessagePage {
+                        heading: page.title.clone(),
+                        lines,
+                        page,
+                    },
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+                response
+            }
             GuestError::Service(e) => {
                 tracing::error!(error = %e, "a guest request failed");
                 message(
@@ -175,26 +210,34 @@ async fn open_link(
             Err(e) => e.into_response(),
         };
     }
-    let public_url = &portico.settings.public_url;
-    let cookie = guard::session_cookie(&headers, public_url);
-    let (mut guest, new_cookie) = match portico.open_link(&token, cookie.as_ref()).await {
+    let invitation = match portico.peek_link(&token).await {
+        Ok(invitation) => invitation,
+        Err(e) => return e.into_response(),
+    };
+    if !state.guest_limits.allow_invitation(invitation.id) {
+        return too_many(&invitation.language);
+    }
+    let cookie = guard::session_cookie(&headers, &portico.settings.public_url);
+    let mut guest = match portico.open_link(invitation, cookie.as_ref()).await {
         Ok(opened) => opened,
         Err(e) => return e.into_response(),
     };
-    if !state.guest_limits.allow_invitation(guest.invitation.id) {
-        return too_many(&guest.session.language);
-    }
     if let Some(lang) = &query.lang
         && let Err(e) = portico.set_guest_language(&mut guest, lang).await
     {
         return e.into_response();
     }
-    let cookie = new_cookie.clone().or(cookie).expect("a session exists");
-    let mut response = step_page(&state, &guest, &cookie, false).await;
-    if let Some(new_cookie) = new_cookie {
+    let response = step_page(&state, &guest, false).await;
+    with_cookie(&state, &guest, response)
+}
+
+/// Sets the session's cookie when it is new to the browser, for the rest of the session.
+fn with_cookie(state: &AppState, guest: &Guest, mut response: Response) -> Response {
+    if guest.cookie_changed {
+        let left = guest.session.expires_at - state.portico.now();
         response.headers_mut().insert(
             header::SET_COOKIE,
-            guard::set_cookie(&new_cookie, public_url),
+            guard::set_cookie(&guest.cookie, &state.portico.settings.public_url, left),
         );
     }
     response
@@ -222,13 +265,8 @@ async fn current_step(
     {
         return e.into_response();
     }
-    step_page(
-        &state,
-        &guest,
-        &cookie,
-        query.step.as_deref() == Some("email"),
-    )
-    .await
+    let response = step_page(&state, &guest, query.step.as_deref() == Some("email")).await;
+    with_cookie(&state, &guest, response)
 }
 
 /// The connector's name for headings; the category while the guest has yet to pick.
@@ -239,36 +277,24 @@ fn connector_name(state: &AppState, guest: &Guest) -> String {
     }
 }
 
-fn email_page(
-    state: &AppState,
-    guest: &Guest,
-    cookie: &Secret<String>,
-    email: &str,
-    error: Option<String>,
-) -> EmailPage {
+fn email_page(state: &AppState, guest: &Guest, email: &str, error: Option<String>) -> EmailPage {
     EmailPage {
         page: Page::new(&guest.session.language, "email-title"),
         connection: guest.invitation.connection_name.clone(),
         connector: connector_name(state, guest),
-        csrf: guard::csrf_token(cookie),
+        csrf: guard::csrf_token(&guest.cookie),
         email: email.to_string(),
         error,
     }
 }
 
-fn code_page(
-    state: &AppState,
-    guest: &Guest,
-    cookie: &Secret<String>,
-    email: &str,
-    error: Option<String>,
-) -> CodePage {
+fn code_page(state: &AppState, guest: &Guest, email: &str, error: Option<String>) -> CodePage {
     let lang = &guest.session.language;
     CodePage {
         page: Page::new(lang, "code-title"),
         connection: guest.invitation.connection_name.clone(),
         connector: connector_name(state, guest),
-        csrf: guard::csrf_token(cookie),
+        csrf: guard::csrf_token(&guest.cookie),
         email: email.to_string(),
         intro: t_args(
             lang,
@@ -286,13 +312,12 @@ fn code_page(
 fn form_page(
     state: &AppState,
     guest: &Guest,
-    cookie: &Secret<String>,
     values: &Map<String, Value>,
     problems: &[FormProblem],
     general_error: Option<String>,
 ) -> Response {
     let Some(spec) = state.portico.guest_connector(guest) else {
-        return pick_page(state, guest, cookie, None);
+        return pick_page(state, guest, None);
     };
     let status = if problems.is_empty() && general_error.is_none() {
         StatusCode::OK
@@ -307,7 +332,7 @@ fn form_page(
             spec,
             &invitation.connection_name,
             invitation.kind == InvitationKind::EditConnection,
-            guard::csrf_token(cookie),
+            guard::csrf_token(&guest.cookie),
             values,
             &invitation.locked_fields,
             problems,
@@ -322,12 +347,7 @@ fn form_page(
 }
 
 /// For a category invitation: the tools the guest may pick from.
-fn pick_page(
-    state: &AppState,
-    guest: &Guest,
-    cookie: &Secret<String>,
-    error: Option<String>,
-) -> Response {
+fn pick_page(state: &AppState, guest: &Guest, error: Option<String>) -> Response {
     let choices = state
         .portico
         .guest_choices(guest)
@@ -345,7 +365,7 @@ fn pick_page(
             &guest.session.language,
             guest.invitation.category.as_deref().unwrap_or_default(),
             &guest.invitation.connection_name,
-            guard::csrf_token(cookie),
+            guard::csrf_token(&guest.cookie),
             choices,
             error,
         ),
@@ -354,7 +374,7 @@ fn pick_page(
 
 /// `POST /g/s/pick`: the guest picks a tool of the invitation's category.
 async fn pick_tool(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (mut guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+    let (mut guest, form) = match guest_post(&state, &headers, &body, Step::Pick).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
@@ -366,42 +386,37 @@ async fn pick_tool(State(state): State<AppState>, headers: HeaderMap, body: Byte
         .pick_connector(&mut guest, field(&form, "connector"))
         .await
     {
-        Ok(true) => step_page(&state, &guest, &cookie, false).await,
+        Ok(true) => step_page(&state, &guest, false).await,
         Ok(false) => {
             let error = t(&guest.session.language, "pick-missing");
-            pick_page(&state, &guest, &cookie, Some(error))
+            pick_page(&state, &guest, Some(error))
         }
         Err(e) => e.into_response(),
     }
 }
 
-async fn step_page(
-    state: &AppState,
-    guest: &Guest,
-    cookie: &Secret<String>,
-    ask_email_again: bool,
-) -> Response {
+async fn step_page(state: &AppState, guest: &Guest, ask_email_again: bool) -> Response {
     if guest.session.needs_email_proof(&guest.invitation) {
         return match (&guest.session.pending_email, ask_email_again) {
-            (Some(email), false) => {
-                html(StatusCode::OK, code_page(state, guest, cookie, email, None))
-            }
-            _ => html(StatusCode::OK, email_page(state, guest, cookie, "", None)),
+            (Some(email), false) => html(StatusCode::OK, code_page(state, guest, email, None)),
+            _ => html(StatusCode::OK, email_page(state, guest, "", None)),
         };
     }
     match state.portico.form_values(guest).await {
-        Ok(values) => form_page(state, guest, cookie, &values, &[], None),
+        Ok(values) => form_page(state, guest, &values, &[], None),
         Err(e) => e.into_response(),
     }
 }
 
 /// What every POST starts with: our origin, the session cookie, its CSRF token, a live
-/// session, and the invitation's rate budget. Returns the form's fields without the token.
+/// session, the invitation's rate budget, then the step's lock (and the session's row, for the
+/// steps that store it first). Returns the form's fields without the token.
 async fn guest_post(
     state: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<(Guest, Secret<String>, Vec<(String, String)>), Response> {
+    step: Step,
+) -> Result<(Guest, Vec<(String, String)>), Response> {
     let public_url = &state.portico.settings.public_url;
     if !guard::origin_allowed(headers, public_url) {
         return Err(forbidden("en"));
@@ -419,7 +434,7 @@ async fn guest_post(
         return Err(forbidden("en"));
     }
     form.retain(|(k, _)| k != "csrf");
-    let guest = state
+    let mut guest = state
         .portico
         .guest_session(&cookie)
         .await
@@ -427,7 +442,12 @@ async fn guest_post(
     if !state.guest_limits.allow_invitation(guest.invitation.id) {
         return Err(too_many(&guest.session.language));
     }
-    Ok((guest, cookie, form))
+    state
+        .portico
+        .enter_step(&mut guest, step)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok((guest, form))
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
@@ -439,36 +459,25 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
 
 /// `POST /g/s/email`: send a code. The answer is the same for any well-formed address.
 async fn ask_for_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+    let (mut guest, form) = match guest_post(&state, &headers, &body, Step::Email).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
     let email = field(&form, "email").trim().to_string();
     let lang = guest.session.language.clone();
-    match state.portico.request_code(&guest, &email).await {
-        Ok(CodeRequest::Sent) => html(
-            StatusCode::OK,
-            code_page(&state, &guest, &cookie, &email, None),
-        ),
+    match state.portico.request_code(&mut guest, &email).await {
+        Ok(CodeRequest::Sent) => html(StatusCode::OK, code_page(&state, &guest, &email, None)),
         Ok(CodeRequest::InvalidEmail) => html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            email_page(
-                &state,
-                &guest,
-                &cookie,
-                &email,
-                Some(t(&lang, "email-invalid")),
-            ),
+            email_page(&state, &guest, &email, Some(t(&lang, "email-invalid"))),
         ),
         Ok(CodeRequest::TooSoon) => html(
             StatusCode::TOO_MANY_REQUESTS,
-            code_page(
-                &state,
-                &guest,
-                &cookie,
-                &email,
-                Some(t(&lang, "code-resend-wait")),
-            ),
+            code_page(&state, &guest, &email, Some(t(&lang, "code-resend-wait"))),
+        ),
+        Ok(CodeRequest::TooMany) => html(
+            StatusCode::TOO_MANY_REQUESTS,
+            email_page(&state, &guest, &email, Some(t(&lang, "code-too-many"))),
         ),
         Err(e) => e.into_response(),
     }
@@ -476,7 +485,7 @@ async fn ask_for_code(State(state): State<AppState>, headers: HeaderMap, body: B
 
 /// `POST /g/s/code`: check the code; the right one opens the form.
 async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (mut guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+    let (mut guest, form) = match guest_post(&state, &headers, &body, Step::Code).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
@@ -487,7 +496,11 @@ async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Byt
         .verify_code(&mut guest, field(&form, "code"))
         .await
     {
-        Ok(Some(CodeCheck::Correct)) => return step_page(&state, &guest, &cookie, false).await,
+        Ok(Some(CodeCheck::Correct)) => {
+            // A new session (and cookie) now that the address is proven.
+            let response = step_page(&state, &guest, false).await;
+            return with_cookie(&state, &guest, response);
+        }
         Ok(Some(CodeCheck::Wrong { left })) => t_args(
             &lang,
             "code-wrong",
@@ -500,13 +513,13 @@ async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     html(
         StatusCode::UNPROCESSABLE_ENTITY,
-        code_page(&state, &guest, &cookie, &email, Some(error)),
+        code_page(&state, &guest, &email, Some(error)),
     )
 }
 
 /// `POST /g/s/submit`: validate, check, then use the invitation and store the connection.
 async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (guest, cookie, form) = match guest_post(&state, &headers, &body).await {
+    let (guest, form) = match guest_post(&state, &headers, &body, Step::Submit).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
@@ -549,9 +562,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                 },
             )
         }
-        Submitted::Invalid(problems) => {
-            form_page(&state, &guest, &cookie, &typed(&state), &problems, None)
-        }
+        Submitted::Invalid(problems) => form_page(&state, &guest, &typed(&state), &problems, None),
         // The guest learns the category only; the detail is the owner's (the event).
         Submitted::CheckFailed(CheckFailure {
             reason: Reason::RefusedByPolicy,
@@ -564,7 +575,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                 min: None,
                 max: None,
             };
-            form_page(&state, &guest, &cookie, &typed(&state), &[problem], None)
+            form_page(&state, &guest, &typed(&state), &[problem], None)
         }
         Submitted::CheckFailed(failure) => {
             let general = t_args(
@@ -572,7 +583,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                 &format!("check-failed-{}", failure.reason.code()),
                 &[("connector", Arg::from(connector_name(&state, &guest)))],
             );
-            let mut page = form_page(&state, &guest, &cookie, &typed(&state), &[], Some(general));
+            let mut page = form_page(&state, &guest, &typed(&state), &[], Some(general));
             if failure.reason == Reason::Busy {
                 *page.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
                 page.headers_mut().insert(
