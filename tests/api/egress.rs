@@ -270,6 +270,17 @@ async fn a_failed_check_tells_the_guest_a_category_never_the_server_s_words(app:
     ] {
         assert!(!reply.text.contains(leak), "the page tells {leak:?}");
     }
+    // The owner gets the detail, without the secret.
+    let events = app.get("/v1/events?limit=100").await;
+    let failed = events.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "connection.check_failed")
+        .expect("a connection.check_failed event")
+        .to_string();
+    assert!(failed.contains("does not exist"), "{failed}");
+    assert!(!failed.contains("pw-Cat1-secret"), "{failed}");
 }
 both!(a_failed_check_tells_the_guest_a_category_never_the_server_s_words);
 
