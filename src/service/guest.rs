@@ -301,18 +301,25 @@ impl Portico {
             Step::Pick => None,
         };
         if let Some(scope) = scope {
-            let until = self
-                .store
-                .invitation_lock(guest.invitation.id, scope)
-                .await?;
-            if let Some(until) = until.filter(|_| is_locked(until, self.now())) {
-                return Err(self.locked(guest, scope, until));
-            }
+            self.check_lock(guest, scope).await?;
         }
         if matches!(step, Step::Pick | Step::Submit) {
             self.store_session(guest).await?;
         }
         Ok(())
+    }
+
+    /// Fails with the lock's page while the invitation's `scope` is locked: a locked step is
+    /// neither shown nor taken.
+    pub async fn check_lock(&self, guest: &Guest, scope: LockScope) -> GuestResult<()> {
+        let until = self
+            .store
+            .invitation_lock(guest.invitation.id, scope)
+            .await?;
+        match until {
+            Some(end) if is_locked(until, self.now()) => Err(self.locked(guest, scope, end)),
+            _ => Ok(()),
+        }
     }
 
     /// Writes the session's row if it has none yet.

@@ -235,10 +235,15 @@ async fn eleven_wrong_codes_across_sessions_lock_the_email_step_for_an_hour(app:
         third.post("/g/s/submit", &[("api_key", "k")]).await.status,
         403
     );
-    // No code is sent while the step is locked, to any session.
-    let (mut fresh, _) = open_on(&app, &node.base, &created).await;
-    let asked = fresh.post("/g/s/email", &[("email", JULIA)]).await;
+    // No code is sent while the step is locked, to any session; a new guest on another node
+    // is shown the lock instead of the email step.
+    let (first, _) = &mut sessions[0];
+    let asked = first.post("/g/s/email", &[("email", JULIA)]).await;
     assert_locked(&asked, "en", "Too many wrong codes were entered");
+    let mut fresh = Guest::new(&app);
+    fresh.base = node.base.clone();
+    let opened = fresh.get(&link_on(&node.base, &created)).await;
+    assert_locked(&opened, "en", "Too many wrong codes were entered");
     assert_eq!(events_of(&app, "invitation.locked").await.len(), 1, "once");
 
     // An hour on, the step opens again.
@@ -320,6 +325,8 @@ both!(a_right_code_does_not_count_as_a_wrong_one);
 
 async fn eleven_failed_checks_across_sessions_lock_the_form_for_an_hour(app: TestApp) {
     let created = app.create_invitation(json!({"language": "de"})).await;
+    // A guest whose page was open before the lock.
+    let (mut late, _) = open_on(&app, &app.base, &created).await;
     for i in 1..=10 {
         let (mut guest, _) = open_on(&app, &app.base, &created).await;
         let reply = guest.post("/g/s/submit", &[("api_key", "invalid")]).await;
@@ -331,9 +338,14 @@ async fn eleven_failed_checks_across_sessions_lock_the_form_for_an_hour(app: Tes
         }
     }
     // The eleventh is refused before its check runs: with good credentials, nothing is made.
-    let (mut guest, _) = open_on(&app, &app.base, &created).await;
-    let eleventh = guest.post("/g/s/submit", &[("api_key", "valid")]).await;
+    let eleventh = late.post("/g/s/submit", &[("api_key", "valid")]).await;
     assert_locked(&eleventh, "de", "das Formular für eine Stunde gesperrt");
+    // A locked form is not shown either: opening the link, or the page again, says so.
+    let mut fresh = Guest::new(&app);
+    let opened = fresh.get(&link_on(&app.base, &created)).await;
+    assert_locked(&opened, "de", "das Formular für eine Stunde gesperrt");
+    let again = late.get("/g/s").await;
+    assert_locked(&again, "de", "das Formular für eine Stunde gesperrt");
     let connections = app.get("/v1/connections").await;
     assert_eq!(connections.json["data"], json!([]));
 

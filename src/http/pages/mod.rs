@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use super::{AppState, ClientIp};
 use crate::checks::{CheckFailure, Reason};
 use crate::domain::connector::FieldType;
-use crate::domain::guest::{CODE_DIGITS, CodeCheck};
+use crate::domain::guest::{CODE_DIGITS, CodeCheck, LockScope};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::i18n::{Arg, t, t_args};
 use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Step, Submitted};
@@ -132,8 +132,8 @@ impl IntoResponse for GuestError {
                 let seconds = left.num_seconds().max(1);
                 let minutes = (seconds + 59) / 60;
                 let reason = match scope {
-                    crate::domain::guest::LockScope::Form => "locked-form",
-                    crate::domain::guest::LockScope::Email => "locked-email",
+                    LockScope::Form => "locked-form",
+                    LockScope::Email => "locked-email",
                 };
                 let lines = vec![
                     page.t(reason),
@@ -396,7 +396,16 @@ async fn pick_tool(State(state): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 async fn step_page(state: &AppState, guest: &Guest, ask_email_again: bool) -> Response {
-    if guest.session.needs_email_proof(&guest.invitation) {
+    let proving = guest.session.needs_email_proof(&guest.invitation);
+    let scope = if proving {
+        LockScope::Email
+    } else {
+        LockScope::Form
+    };
+    if let Err(e) = state.portico.check_lock(guest, scope).await {
+        return e.into_response();
+    }
+    if proving {
         return match (&guest.session.pending_email, ask_email_again) {
             (Some(email), false) => html(StatusCode::OK, code_page(state, guest, email, None)),
             _ => html(StatusCode::OK, email_page(state, guest, "", None)),
