@@ -3,7 +3,7 @@
 //! check tells the guest a category, never the remote server's words.
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::any;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,7 +27,7 @@ fn url_of(created: &Value) -> String {
 async fn counting_server() -> (String, Arc<AtomicUsize>) {
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
-    let app = Router::new().fallback(get(move || {
+    let app = Router::new().fallback(any(move || {
         counter.fetch_add(1, Ordering::SeqCst);
         async { "secret internal data" }
     }));
@@ -331,4 +331,98 @@ async fn a_check_beyond_the_concurrency_bound_is_a_busy_page_and_writes_nothing(
     );
     assert_eq!(connection_count(&app).await, 0);
     first.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_proxy_from_the_environment_carries_a_check_or_a_webhook() {
+    // A proxy named in every variable reqwest reads: it would see credentials and reach what
+    // the policy refuses. It counts the connections it gets.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let proxied = Arc::new(AtomicUsize::new(0));
+    let count = proxied.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = proxy.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let (vendor, vendor_hits) = counting_server().await;
+    let (receiver, receiver_hits) = counting_server().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = crate::cli::serve_command(dir.path(), None);
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        command.env(name, &proxy_url);
+    }
+    command
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env("PORTICO_CHECKS_ALLOW_PRIVATE", "true")
+        .env("PORTICO_WEBHOOKS_ALLOW_PRIVATE", "true");
+    let mut served = crate::cli::Served::start(command).await;
+    let key = served.printed_key.clone().expect("the first key");
+    let client = crate::cli::http();
+    let api = |path: &str| format!("{}{path}", served.base);
+
+    let endpoint = client
+        .post(api("/v1/webhook-endpoints"))
+        .bearer_auth(&key)
+        .json(&json!({"url": receiver}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(endpoint.status(), 201);
+    let invitation: Value = client
+        .post(api("/v1/invitations"))
+        .bearer_auth(&key)
+        .json(&json!({"connector": "rexx", "connection_name": "HR"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut guest = Guest {
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap(),
+        base: served.base.clone(),
+        cookie: None,
+        csrf: None,
+    };
+    guest.get(&url_of(&invitation)).await;
+    let done = guest
+        .post(
+            "/g/s/submit",
+            &[("export_url", &vendor), ("api_token", "tok-Px1")],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(
+        vendor_hits.load(Ordering::SeqCst),
+        1,
+        "the check went straight"
+    );
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while receiver_hits.load(Ordering::SeqCst) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "a webhook arrives");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        proxied.load(Ordering::SeqCst),
+        0,
+        "nothing went through the proxy"
+    );
+    served.stop().await;
 }
