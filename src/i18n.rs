@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::domain::LANGUAGES;
+use crate::domain::values::Language;
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -27,11 +28,7 @@ static IDS: LazyLock<Vec<(&'static str, LanguageIdentifier)>> = LazyLock::new(||
 
 /// A supported language code, or English.
 pub fn language(code: &str) -> &'static str {
-    LANGUAGES
-        .iter()
-        .find(|l| l.eq_ignore_ascii_case(code))
-        .copied()
-        .unwrap_or("en")
+    Language::or_default(code).as_str()
 }
 
 fn id(lang: &str) -> &'static LanguageIdentifier {

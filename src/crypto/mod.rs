@@ -1,5 +1,7 @@
 //! Envelope encryption, token generation and hashing.
 
+pub mod binding;
+pub mod csrf;
 pub mod envelope;
 pub mod guest_cookie;
 pub mod token;

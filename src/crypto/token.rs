@@ -59,6 +59,14 @@ pub fn sha256(input: &[u8]) -> Vec<u8> {
     Sha256::digest(input).to_vec()
 }
 
+/// How an emailed code is kept: the SHA-256 of the guest session's hash and the code, so a
+/// code is worthless outside the session it was sent to.
+pub fn email_code_hash(session_hash: &[u8], code: &str) -> Vec<u8> {
+    let mut input = session_hash.to_vec();
+    input.extend_from_slice(code.as_bytes());
+    sha256(&input)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,8 +20,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::config::Settings;
+use crate::crypto::binding;
 use crate::service::Portico;
-use crate::service::mail::binding;
 use crate::store::OutboxEmail;
 
 /// How often the worker looks for due emails when nobody wakes it.
@@ -150,8 +150,8 @@ async fn deliver(portico: &Portico, outlet: &Outlet, email: &OutboxEmail) -> any
     };
     let data_key = portico
         .keyring
-        .unwrap(&email.data_key, &binding(email.id))?;
-    let message = data_key.open_str(&binding(email.id), sealed)?;
+        .unwrap(&email.data_key, &binding::outbox_email(email.id))?;
+    let message = data_key.open_str(&binding::outbox_email(email.id), sealed)?;
     match outlet {
         Outlet::Mailbox(mailbox) => write_to_mailbox(mailbox, email.id, message.expose()).await,
         Outlet::Smtp { transport, sender } => {

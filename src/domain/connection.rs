@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::connector::Direction;
-use super::invitation::EndUser;
+use super::FieldError;
+use super::connector::{ConnectorSpec, Direction, ValidatedConfig};
+use super::invitation::{EndUser, MAX_NAME_CHARS, check_metadata, check_text};
 
 /// The outcome of the last connector check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -54,15 +55,112 @@ pub struct Connection {
     pub remote_environment: Option<String>,
 }
 
-impl Connection {
-    /// Associated data that binds a data key to its connection.
-    pub fn data_key_binding(account_id: Uuid, connection_id: Uuid) -> Vec<u8> {
-        format!("portico:data-key:{account_id}:{connection_id}").into_bytes()
-    }
+/// The owner's request for a new connection. Not `Debug`: `config` holds secrets.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConnection {
+    pub connector: String,
+    /// Needed when the connector has both directions.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    pub name: String,
+    /// Every field value, secrets included.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub config: Map<String, Value>,
+    #[serde(default)]
+    pub end_user: Option<EndUser>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    /// The environment of the connected tool, when it has several.
+    #[serde(default)]
+    pub remote_environment: Option<String>,
+}
 
-    /// Associated data that binds one secret field's ciphertext to its account, connection and
-    /// field, so a ciphertext copied elsewhere fails to decrypt.
-    pub fn secret_binding(account_id: Uuid, connection_id: Uuid, field: &str) -> Vec<u8> {
-        format!("portico:secret:{account_id}:{connection_id}:{field}").into_bytes()
+/// A partial update: given keys replace, `null` in `config` removes a value. Not `Debug`:
+/// `config` may hold secrets.
+#[derive(Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub end_user: Option<EndUser>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// A validated new connection, ready to be sealed and stored.
+pub struct ConnectionDraft {
+    pub direction: Direction,
+    pub name: String,
+    pub config: ValidatedConfig,
+    pub end_user: EndUser,
+    pub metadata: Map<String, Value>,
+    pub remote_environment: Option<String>,
+}
+
+impl NewConnection {
+    /// Checks every rule of the request against its connector at once and returns all the
+    /// problems, config fields named `config.{key}`.
+    pub fn validate(&self, spec: &ConnectorSpec) -> Result<ConnectionDraft, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let direction = spec
+            .resolve_direction(self.direction)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let end_user = self.end_user.clone().unwrap_or_default();
+        let metadata = self.metadata.clone().unwrap_or_default();
+        check_owner_fields(&mut errors, &self.name, &end_user, &metadata);
+        if let Some(environment) = &self.remote_environment {
+            check_text(
+                &mut errors,
+                "remote_environment",
+                environment,
+                MAX_NAME_CHARS,
+            );
+        }
+        let config = spec
+            .validate(&self.config)
+            .map_err(|e| errors.extend(config_errors(e)))
+            .ok();
+        match (direction, config) {
+            (Some(direction), Some(config)) if errors.is_empty() => Ok(ConnectionDraft {
+                direction,
+                name: self.name.trim().to_string(),
+                config,
+                end_user,
+                metadata,
+                remote_environment: self.remote_environment.clone(),
+            }),
+            _ => Err(errors),
+        }
     }
+}
+
+/// What the owner says about a connection (name, end user, metadata), as created or edited.
+pub fn check_owner_fields(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    end_user: &EndUser,
+    metadata: &Map<String, Value>,
+) {
+    if name.trim().is_empty() {
+        errors.push(FieldError::new("name", "is required"));
+    }
+    check_text(errors, "name", name, MAX_NAME_CHARS);
+    end_user.check(errors);
+    check_metadata(errors, metadata);
+}
+
+/// A connector's field errors as errors of the request's `config` object.
+pub fn config_errors(errors: Vec<FieldError>) -> impl Iterator<Item = FieldError> {
+    errors
+        .into_iter()
+        .map(|e| FieldError::new(format!("config.{}", e.field), e.message))
 }

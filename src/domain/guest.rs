@@ -269,56 +269,73 @@ impl AttemptLimit {
     }
 }
 
-/// Turns the raw form pairs into a config: values typed by the connector's fields (a number
-/// input's text to an integer, a checkbox to a boolean), empty inputs left out, and the locked
-/// fields set from the invitation's prefill. A locked field submitted with another value is an
-/// error (the keys are returned): the page showed it read-only, so a different value means a
-/// forged request.
-pub fn config_from_form(
-    spec: &ConnectorSpec,
-    invitation: &Invitation,
-    form: &[(String, String)],
-) -> Result<Map<String, Value>, Vec<String>> {
-    let mut config = Map::new();
-    let mut errors = Vec::new();
-    for field in &spec.fields {
-        let raw = form
-            .iter()
-            .find(|(key, _)| key == &field.key)
-            .map(|(_, v)| v.as_str());
-        let value = match (field.kind, raw) {
-            (FieldType::Boolean, raw) => Some(Value::Bool(matches!(raw, Some("on" | "true")))),
-            (_, None) => None,
-            (_, Some(raw)) if raw.trim().is_empty() => None,
-            (FieldType::Integer, Some(raw)) => Some(
-                raw.trim()
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or_else(|_| Value::String(raw.to_string())),
-            ),
-            (_, Some(raw)) if field.secret => Some(Value::String(raw.to_string())),
-            (_, Some(raw)) => Some(Value::String(raw.trim().to_string())),
-        };
-        if invitation.locked_fields.contains(&field.key) {
-            let locked = invitation
-                .prefill
-                .get(&field.key)
-                .or(field.default.as_ref())
-                .cloned();
-            if value.is_some() && field.kind != FieldType::Boolean && value != locked {
-                errors.push(field.key.clone());
+/// A guest's form as submitted, typed once by the connector's fields: a number input's text
+/// to an integer, a checkbox to a boolean, empty inputs left out, and the locked fields set from
+/// the invitation's prefill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuestForm {
+    pub config: Map<String, Value>,
+    /// Locked fields submitted with another value than the locked one: the page showed them
+    /// read-only, so a different value means a forged request.
+    pub forged_locked: Vec<String>,
+    /// What the guest typed, to show again when the form comes back: never a secret, never a
+    /// locked field; an emptied input stays empty.
+    pub shown: Map<String, Value>,
+}
+
+impl GuestForm {
+    pub fn parse(spec: &ConnectorSpec, invitation: &Invitation, form: &[(String, String)]) -> Self {
+        let mut config = Map::new();
+        let mut forged_locked = Vec::new();
+        let mut shown = invitation.prefill.clone();
+        for field in &spec.fields {
+            let raw = form
+                .iter()
+                .find(|(key, _)| key == &field.key)
+                .map(|(_, v)| v.as_str());
+            let value = match (field.kind, raw) {
+                (FieldType::Boolean, raw) => Some(Value::Bool(matches!(raw, Some("on" | "true")))),
+                (_, None) => None,
+                (_, Some(raw)) if raw.trim().is_empty() => None,
+                (FieldType::Integer, Some(raw)) => Some(
+                    raw.trim()
+                        .parse::<i64>()
+                        .map(Value::from)
+                        .unwrap_or_else(|_| Value::String(raw.to_string())),
+                ),
+                (_, Some(raw)) if field.secret => Some(Value::String(raw.to_string())),
+                (_, Some(raw)) => Some(Value::String(raw.trim().to_string())),
+            };
+            let locked = invitation.locked_fields.contains(&field.key);
+            if !locked && !field.secret {
+                let text = match &value {
+                    Some(Value::String(text)) => text.clone(),
+                    Some(other) => other.to_string(),
+                    None => String::new(),
+                };
+                shown.insert(field.key.clone(), Value::String(text));
             }
-            if let Some(locked) = locked {
-                config.insert(field.key.clone(), locked);
+            if locked {
+                let locked = invitation
+                    .prefill
+                    .get(&field.key)
+                    .or(field.default.as_ref())
+                    .cloned();
+                if value.is_some() && field.kind != FieldType::Boolean && value != locked {
+                    forged_locked.push(field.key.clone());
+                }
+                if let Some(locked) = locked {
+                    config.insert(field.key.clone(), locked);
+                }
+            } else if let Some(value) = value {
+                config.insert(field.key.clone(), value);
             }
-        } else if let Some(value) = value {
-            config.insert(field.key.clone(), value);
         }
-    }
-    if errors.is_empty() {
-        Ok(config)
-    } else {
-        Err(errors)
+        GuestForm {
+            config,
+            forged_locked,
+            shown,
+        }
     }
 }
 

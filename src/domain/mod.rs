@@ -7,6 +7,8 @@ pub mod connector;
 pub mod event;
 pub mod guest;
 pub mod invitation;
+pub mod values;
+pub mod vendor;
 pub mod webhook;
 
 use serde::Serialize;
@@ -29,5 +31,4 @@ impl FieldError {
     }
 }
 
-/// The five languages of guest pages and emails.
-pub const LANGUAGES: [&str; 5] = ["en", "de", "fr", "it", "es"];
+pub use values::LANGUAGES;

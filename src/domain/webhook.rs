@@ -73,6 +73,41 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<Strin
 mod tests {
     use super::*;
 
+    fn endpoint(event_types: &[&str]) -> WebhookEndpoint {
+        WebhookEndpoint {
+            id: uuid::Uuid::nil(),
+            account_id: uuid::Uuid::from_u128(1),
+            url: "https://example.com/hook".into(),
+            event_types: event_types.iter().map(|t| t.to_string()).collect(),
+            data_key: crate::crypto::WrappedKey {
+                key_id: "k".into(),
+                bytes: vec![],
+            },
+            sealed_secret: String::new(),
+            sealed_previous_secret: None,
+            previous_until: None,
+            disabled_at: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn an_endpoint_receives_its_own_account_s_subscribed_events_while_enabled() {
+        let own = uuid::Uuid::from_u128(1);
+        let all = endpoint(&[]);
+        assert!(all.receives(own, "invitation.created"));
+        assert!(!all.receives(uuid::Uuid::from_u128(2), "invitation.created"));
+        let some = endpoint(&["connection.created"]);
+        assert!(some.receives(own, "connection.created"));
+        assert!(!some.receives(own, "connection.created.x"));
+        assert!(!some.receives(own, "invitation.created"));
+        let disabled = WebhookEndpoint {
+            disabled_at: Some(chrono::DateTime::UNIX_EPOCH),
+            ..all
+        };
+        assert!(!disabled.receives(own, "invitation.created"));
+    }
+
     #[test]
     fn retries_span_more_than_a_day_then_stop() {
         let total: Duration = RETRY_SCHEDULE.iter().copied().sum();
@@ -128,9 +163,13 @@ pub struct WebhookEndpoint {
 }
 
 impl WebhookEndpoint {
-    /// Associated data binding the endpoint's data key and secrets to it.
-    pub fn binding(id: uuid::Uuid) -> Vec<u8> {
-        format!("portico:webhook:{id}").into_bytes()
+    /// Whether an event of `account_id` of type `event_type` is delivered to this endpoint:
+    /// its own account's, while it is enabled, and of a type it subscribed to (every type when
+    /// it named none). The store's fan-out repeats this in SQL, in the event's transaction.
+    pub fn receives(&self, account_id: uuid::Uuid, event_type: &str) -> bool {
+        self.account_id == account_id
+            && self.disabled_at.is_none()
+            && (self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type))
     }
 }
 

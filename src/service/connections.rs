@@ -1,101 +1,26 @@
 //! Connections through the owner API: create, read, edit, delete, check, and reading the
 //! decrypted credentials. Secret fields are sealed with a per-connection data key.
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::views::{ConnectionObject, CredentialsObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
 use crate::checks::Reason;
 use crate::crypto::DataKey;
-use crate::domain::FieldError;
-use crate::domain::connection::{CheckStatus, Connection, LastCheck, SealedSecrets};
-use crate::domain::connector::{ConnectorSpec, Direction, ValidatedConfig};
-use crate::domain::event::{EventType, NewEvent};
-use crate::domain::invitation::{
-    EndUser, MAX_METADATA_BYTES, MAX_NAME_CHARS, check_text, is_email,
+use crate::crypto::binding;
+use crate::domain::connection::{
+    CheckStatus, Connection, ConnectionPatch, LastCheck, NewConnection, SealedSecrets,
+    check_owner_fields, config_errors,
 };
+use crate::domain::connector::{ConnectorSpec, ValidatedConfig};
+use crate::domain::event::{EventType, NewEvent};
 use crate::secret::Secret;
 use crate::store::Page;
 
-/// The owner's request for a new connection. Not `Debug`: `config` holds secrets.
-#[derive(Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewConnection {
-    pub connector: String,
-    /// Needed when the connector has both directions.
-    #[serde(default)]
-    pub direction: Option<Direction>,
-    pub name: String,
-    /// Every field value, secrets included.
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub config: Map<String, Value>,
-    #[serde(default)]
-    pub end_user: Option<EndUser>,
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Map<String, Value>>,
-    /// The environment of the connected tool, when it has several.
-    #[serde(default)]
-    pub remote_environment: Option<String>,
-}
-
-/// A partial update: given keys replace, `null` in `config` removes a value. Not `Debug`:
-/// `config` may hold secrets.
-#[derive(Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectionPatch {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub config: Option<Map<String, Value>>,
-    #[serde(default)]
-    pub end_user: Option<EndUser>,
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Map<String, Value>>,
-}
-
 /// The result of `POST /v1/connections/{id}/check`.
 pub type CheckResult = LastCheck;
-
-fn prefixed(errors: Vec<FieldError>, prefix: &str) -> Vec<FieldError> {
-    errors
-        .into_iter()
-        .map(|e| FieldError::new(format!("{prefix}{}", e.field), e.message))
-        .collect()
-}
-
-fn check_owner_fields(
-    name: &str,
-    end_user: &EndUser,
-    metadata: &Map<String, Value>,
-    errors: &mut Vec<FieldError>,
-) {
-    if name.trim().is_empty() {
-        errors.push(FieldError::new("name", "is required"));
-    }
-    check_text(errors, "name", name, MAX_NAME_CHARS);
-    if end_user.email.as_deref().is_some_and(|e| !is_email(e)) {
-        errors.push(FieldError::new("end_user.email", "is not an email address"));
-    }
-    for (field, value) in [
-        ("end_user.organization_name", &end_user.organization_name),
-        ("end_user.origin_id", &end_user.origin_id),
-    ] {
-        if let Some(value) = value {
-            check_text(errors, field, value, MAX_NAME_CHARS);
-        }
-    }
-    if serde_json::to_vec(metadata).map_or(0, |v| v.len()) > MAX_METADATA_BYTES {
-        errors.push(FieldError::new("metadata", "must be at most 4096 bytes"));
-    }
-}
 
 impl Portico {
     fn spec(&self, connector: &str) -> ServiceResult<&ConnectorSpec> {
@@ -115,7 +40,7 @@ impl Portico {
         secrets
             .iter()
             .map(|(field, value)| {
-                let aad = Connection::secret_binding(account_id, connection_id, field);
+                let aad = binding::connection_secret(account_id, connection_id, field);
                 (field.clone(), data_key.seal_str(&aad, value.expose()))
             })
             .collect()
@@ -124,7 +49,7 @@ impl Portico {
     fn data_key_of(&self, c: &Connection) -> ServiceResult<DataKey> {
         Ok(self.keyring.unwrap(
             &c.data_key,
-            &Connection::data_key_binding(c.account_id, c.id),
+            &binding::connection_data_key(c.account_id, c.id),
         )?)
     }
 
@@ -133,7 +58,7 @@ impl Portico {
         let data_key = self.data_key_of(c)?;
         let mut secrets = BTreeMap::new();
         for (field, sealed) in &c.secrets {
-            let aad = Connection::secret_binding(c.account_id, c.id, field);
+            let aad = binding::connection_secret(c.account_id, c.id, field);
             secrets.insert(field.clone(), data_key.open_str(&aad, sealed)?);
         }
         Ok(ValidatedConfig {
@@ -151,52 +76,31 @@ impl Portico {
             .catalog
             .get(&request.connector)
             .ok_or_else(|| ServiceError::invalid("connector", "is not a known connector"))?;
-        let mut errors = Vec::new();
-        let direction = spec
-            .resolve_direction(request.direction)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let end_user = request.end_user.clone().unwrap_or_default();
-        let metadata = request.metadata.clone().unwrap_or_default();
-        check_owner_fields(&request.name, &end_user, &metadata, &mut errors);
-        if let Some(environment) = &request.remote_environment {
-            check_text(
-                &mut errors,
-                "remote_environment",
-                environment,
-                MAX_NAME_CHARS,
-            );
-        }
-        let config = spec
-            .validate(&request.config)
-            .map_err(|e| errors.extend(prefixed(e, "config.")))
-            .ok();
-        let (Some(direction), Some(config), true) = (direction, config, errors.is_empty()) else {
-            return Err(ServiceError::Invalid(errors));
-        };
+        let draft = request.validate(spec).map_err(ServiceError::Invalid)?;
+        let config = draft.config;
         self.checker.vet(spec, &config).await?;
 
         let now = self.now();
         let id = Uuid::now_v7();
         let (data_key, wrapped) = self
             .keyring
-            .new_data_key(&Connection::data_key_binding(account_id, id))?;
+            .new_data_key(&binding::connection_data_key(account_id, id))?;
         let connection = Connection {
             id,
             account_id,
             connector: spec.id.clone(),
-            direction,
-            name: request.name.trim().to_string(),
+            direction: draft.direction,
+            name: draft.name,
             config: config.plain,
             secrets: Self::seal_secrets(account_id, id, &data_key, &config.secrets),
             data_key: wrapped,
-            end_user,
-            metadata,
+            end_user: draft.end_user,
+            metadata: draft.metadata,
             invitation_id: None,
             last_check: None,
             created_at: now,
             updated_at: now,
-            remote_environment: request.remote_environment.clone(),
+            remote_environment: draft.remote_environment,
         };
         let object = ConnectionObject::from(&connection);
         let event = NewEvent::new(
@@ -259,10 +163,10 @@ impl Portico {
         }
         let mut errors = Vec::new();
         check_owner_fields(
+            &mut errors,
             &connection.name,
             &connection.end_user,
             &connection.metadata,
-            &mut errors,
         );
         if let Some(changes) = &patch.config {
             let current = self.open_config(&connection)?;
@@ -284,7 +188,7 @@ impl Portico {
                         Self::seal_secrets(account_id, id, &data_key, &config.secrets);
                     connection.config = config.plain;
                 }
-                Err(e) => errors.extend(prefixed(e, "config.")),
+                Err(e) => errors.extend(config_errors(e)),
             }
         }
         if !errors.is_empty() {

@@ -8,17 +8,19 @@ use super::mail::Draft;
 use super::views::{ConnectionObject, InvitationObject, to_json};
 use super::{Portico, ServiceError};
 use crate::checks::{CheckFailure, Reason};
+use crate::crypto::binding;
 use crate::crypto::guest_cookie::GuestCookie;
-use crate::crypto::token::{numeric_code, sha256};
+use crate::crypto::token::{email_code_hash, numeric_code, same_secret, sha256};
 use crate::domain::connection::{CheckStatus, Connection, LastCheck};
 use crate::domain::connector::{ConfigProblem, ConnectorSpec, FieldProblem};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::guest::{
     AttemptKind, CODE_DIGITS, CODE_TTL, CODES_PER_ADDRESS, CodeCheck, EmailCode, FAILED_CHECKS,
-    GuestSession, LockScope, MAX_CODE_ATTEMPTS, RESEND_INTERVAL, SESSION_TTL, WRONG_CODES,
-    config_from_form, is_locked, lock_end,
+    GuestForm, GuestSession, LockScope, MAX_CODE_ATTEMPTS, RESEND_INTERVAL, SESSION_TTL,
+    WRONG_CODES, is_locked, lock_end,
 };
-use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus, is_email};
+use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
+use crate::domain::values::Email;
 use crate::i18n::{Arg, t, t_args};
 use crate::secret::Secret;
 use crate::store::{CodeSaved, ConnectionWrite, Counted, GuestAttempt, Use};
@@ -145,21 +147,16 @@ pub enum Submitted {
         /// Where to send the guest, with `connection_id` and `status` in the query.
         redirect: Option<String>,
     },
-    /// Nothing was stored; the form comes back with these problems.
-    Invalid(Vec<FormProblem>),
+    /// Nothing was stored; the form comes back with these problems and what the guest typed.
+    Invalid {
+        problems: Vec<FormProblem>,
+        shown: Map<String, Value>,
+    },
     /// The check failed (or could not run); nothing was stored.
-    CheckFailed(CheckFailure),
-}
-
-/// Compares two hashes without leaking where they differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn code_hash(session_hash: &[u8], code: &str) -> Vec<u8> {
-    let mut input = session_hash.to_vec();
-    input.extend_from_slice(code.as_bytes());
-    sha256(&input)
+    CheckFailed {
+        failure: CheckFailure,
+        shown: Map<String, Value>,
+    },
 }
 
 impl Portico {
@@ -419,10 +416,10 @@ impl Portico {
     /// outcome comes back and the same row is written (a code that was never sent for an
     /// address that is not allowed), so the page reveals nothing.
     pub async fn request_code(&self, guest: &mut Guest, email: &str) -> GuestResult<CodeRequest> {
-        let email = email.trim();
-        if !is_email(email) {
+        let Some(address) = Email::parse(email.trim()) else {
             return Ok(CodeRequest::InvalidEmail);
-        }
+        };
+        let email = address.as_str();
         let now = self.now();
         if guest.session.stored
             && let Some(previous) = self.store.get_email_code(&guest.session.id_hash).await?
@@ -453,10 +450,10 @@ impl Portico {
             .invitation
             .allowed_emails
             .iter()
-            .find(|allowed| allowed.eq_ignore_ascii_case(email));
+            .find(|allowed| address.is(allowed));
         let stored = EmailCode {
             email: listed.map_or(email, String::as_str).to_string(),
-            code_hash: code_hash(session_hash, code.expose()),
+            code_hash: email_code_hash(session_hash, code.expose()),
             attempts: 0,
             created_at: now,
             expires_at: now + CODE_TTL,
@@ -465,7 +462,7 @@ impl Portico {
         // An invitation without `allowed_emails` has nothing to prove: no code is mailed, or
         // anyone holding the link could make Portico mail any address.
         let message = if !guest.invitation.allowed_emails.is_empty()
-            && guest.invitation.allows_email(email)
+            && guest.invitation.allows_email(&address)
         {
             self.compose_email(
                 Draft {
@@ -563,8 +560,11 @@ impl Portico {
             }
         };
         let stored = EmailCode { attempts, ..stored };
-        let matches = same(&code_hash(&session_hash, code.trim()), &stored.code_hash)
-            && guest.invitation.allows_email(&stored.email);
+        let matches = same_secret(
+            &email_code_hash(&session_hash, code.trim()),
+            &stored.code_hash,
+        ) && Email::parse(&stored.email)
+            .is_some_and(|e| guest.invitation.allows_email(&e));
         let outcome = stored.check(matches, now);
         match outcome {
             CodeCheck::Correct => self.prove(guest, stored.email, tried.id).await?,
@@ -680,33 +680,38 @@ impl Portico {
             return Err(GuestError::StepSkipped);
         }
         let spec = self.guest_connector(guest).ok_or(GuestError::StepSkipped)?;
-        let config = match config_from_form(spec, invitation, form) {
-            Ok(config) => config,
-            Err(locked) => {
-                return Ok(Submitted::Invalid(
-                    locked
-                        .into_iter()
-                        .map(|field| FormProblem {
-                            field,
-                            code: "locked",
-                            min: None,
-                            max: None,
-                        })
-                        .collect(),
-                ));
-            }
-        };
-        let config = match spec.validate_detailed(&config) {
+        let form = GuestForm::parse(spec, invitation, form);
+        if !form.forged_locked.is_empty() {
+            let problems = form
+                .forged_locked
+                .into_iter()
+                .map(|field| FormProblem {
+                    field,
+                    code: "locked",
+                    min: None,
+                    max: None,
+                })
+                .collect();
+            return Ok(Submitted::Invalid {
+                problems,
+                shown: form.shown,
+            });
+        }
+        let config = match spec.validate_detailed(&form.config) {
             Ok(config) => config,
             Err(problems) => {
-                return Ok(Submitted::Invalid(
-                    problems.into_iter().map(FormProblem::from).collect(),
-                ));
+                return Ok(Submitted::Invalid {
+                    problems: problems.into_iter().map(FormProblem::from).collect(),
+                    shown: form.shown,
+                });
             }
         };
         if let Err(failure) = self.checker.run(spec, &config).await {
             self.count_failed_check(guest, spec, &failure).await?;
-            return Ok(Submitted::CheckFailed(failure));
+            return Ok(Submitted::CheckFailed {
+                failure,
+                shown: form.shown,
+            });
         }
 
         let now = self.now();
@@ -720,7 +725,7 @@ impl Portico {
                 let id = Uuid::now_v7();
                 let (data_key, wrapped) = self
                     .keyring
-                    .new_data_key(&Connection::data_key_binding(invitation.account_id, id))?;
+                    .new_data_key(&binding::connection_data_key(invitation.account_id, id))?;
                 let connection = Connection {
                     id,
                     account_id: invitation.account_id,
@@ -757,7 +762,7 @@ impl Portico {
                     .ok_or_else(gone)?;
                 let (data_key, wrapped) = self
                     .keyring
-                    .new_data_key(&Connection::data_key_binding(invitation.account_id, id))?;
+                    .new_data_key(&binding::connection_data_key(invitation.account_id, id))?;
                 connection.config = config.plain;
                 connection.secrets =
                     Self::seal_secrets(invitation.account_id, id, &data_key, &config.secrets);

@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::mail::Draft;
 use super::views::{InvitationObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
+use crate::crypto::binding;
 use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::invitation::{Invitation, InvitationKind, Limits, NewInvitation, Target};
@@ -36,12 +37,7 @@ impl Idempotency {
     }
 
     fn binding(&self, account_id: Uuid) -> Vec<u8> {
-        Self::binding_for(account_id, &self.key)
-    }
-
-    /// Associated data that binds a stored reply's data key to its account and key.
-    pub(crate) fn binding_for(account_id: Uuid, key: &str) -> Vec<u8> {
-        format!("portico:idempotency:{account_id}:{key}").into_bytes()
+        binding::idempotent_reply(account_id, &self.key)
     }
 }
 

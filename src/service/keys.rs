@@ -1,9 +1,7 @@
 //! Master key rotation: a new master key, then every data key re-wrapped under it, online.
 
-use super::invitations::Idempotency;
 use super::{Portico, ServiceResult};
-use crate::domain::connection::Connection;
-use crate::domain::webhook::WebhookEndpoint;
+use crate::crypto::binding;
 use crate::store::KeyHolder;
 
 /// What a rotation did.
@@ -27,13 +25,13 @@ impl KeyHolder {
     pub fn binding(&self) -> Vec<u8> {
         match self {
             KeyHolder::Connection { account_id, id } => {
-                Connection::data_key_binding(*account_id, *id)
+                binding::connection_data_key(*account_id, *id)
             }
             KeyHolder::IdempotentReply { account_id, key } => {
-                Idempotency::binding_for(*account_id, key)
+                binding::idempotent_reply(*account_id, key)
             }
-            KeyHolder::OutboxEmail { id } => super::mail::binding(*id),
-            KeyHolder::WebhookEndpoint { id } => WebhookEndpoint::binding(*id),
+            KeyHolder::OutboxEmail { id } => binding::outbox_email(*id),
+            KeyHolder::WebhookEndpoint { id } => binding::webhook_endpoint(*id),
         }
     }
 }

@@ -7,12 +7,8 @@ use lettre::message::{Mailbox, MultiPart};
 use uuid::Uuid;
 
 use super::{Portico, ServiceResult};
+use crate::crypto::binding;
 use crate::store::OutboxEmail;
-
-/// Associated data binding a queued email's data key to its row.
-pub fn binding(id: Uuid) -> Vec<u8> {
-    format!("portico:outbox:{id}").into_bytes()
-}
 
 /// A message to compose: recipient, subject, plain text; the HTML part is derived.
 pub struct Draft<'a> {
@@ -58,14 +54,14 @@ impl Portico {
             .subject(draft.subject)
             .multipart(MultiPart::alternative_plain_html(draft.text, html))
             .expect("a message with from, to and a body builds");
-        let (data_key, wrapped) = self.keyring.new_data_key(&binding(id))?;
+        let (data_key, wrapped) = self.keyring.new_data_key(&binding::outbox_email(id))?;
         let formatted = String::from_utf8_lossy(&message.formatted()).into_owned();
         Ok(Some(OutboxEmail {
             id,
             account_id: draft.account_id,
             recipient: draft.to.to_string(),
             data_key: wrapped,
-            sealed_message: Some(data_key.seal_str(&binding(id), &formatted)),
+            sealed_message: Some(data_key.seal_str(&binding::outbox_email(id), &formatted)),
             created_at: now,
             attempts: 0,
             next_attempt_at: now,

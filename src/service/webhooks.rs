@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::views::{InvitationObject, to_json};
 use super::{Portico, ServiceError, ServiceResult};
+use crate::crypto::binding;
 use crate::domain::FieldError;
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::webhook::{PREVIOUS_SECRET_GRACE, WebhookAttempt, WebhookEndpoint, new_secret};
@@ -127,7 +128,7 @@ impl Portico {
         event_types.sort();
         event_types.dedup();
         let id = Uuid::now_v7();
-        let (data_key, wrapped) = self.keyring.new_data_key(&WebhookEndpoint::binding(id))?;
+        let (data_key, wrapped) = self.keyring.new_data_key(&binding::webhook_endpoint(id))?;
         let secret = random_secret();
         let endpoint = WebhookEndpoint {
             id,
@@ -135,7 +136,7 @@ impl Portico {
             url: request.url,
             event_types,
             data_key: wrapped,
-            sealed_secret: data_key.seal_str(&WebhookEndpoint::binding(id), &secret),
+            sealed_secret: data_key.seal_str(&binding::webhook_endpoint(id), &secret),
             sealed_previous_secret: None,
             previous_until: None,
             disabled_at: None,
@@ -192,7 +193,7 @@ impl Portico {
         id: Uuid,
     ) -> ServiceResult<WebhookEndpointObject> {
         let mut endpoint = self.webhook_endpoint(account_id, id).await?;
-        let binding = WebhookEndpoint::binding(id);
+        let binding = binding::webhook_endpoint(id);
         let data_key = self.keyring.unwrap(&endpoint.data_key, &binding)?;
         let secret = random_secret();
         endpoint.sealed_previous_secret = Some(endpoint.sealed_secret.clone());
@@ -206,7 +207,7 @@ impl Portico {
 
     /// The secrets to sign with now.
     pub fn signing_secrets(&self, endpoint: &WebhookEndpoint) -> ServiceResult<SigningSecrets> {
-        let binding = WebhookEndpoint::binding(endpoint.id);
+        let binding = binding::webhook_endpoint(endpoint.id);
         let data_key = self.keyring.unwrap(&endpoint.data_key, &binding)?;
         let previous = match (&endpoint.sealed_previous_secret, endpoint.previous_until) {
             (Some(sealed), Some(until)) if self.now() < until => {

@@ -9,10 +9,10 @@ use uuid::Uuid;
 use super::{List, PageQuery};
 use crate::domain::account::Scope;
 use crate::domain::connection::LastCheck;
+use crate::domain::connection::{ConnectionPatch, NewConnection};
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Owner};
-use crate::service::connections::{ConnectionPatch, NewConnection};
 use crate::service::views::{ConnectionObject, CredentialsObject};
 
 /// Creates a connection directly (no guest involved).

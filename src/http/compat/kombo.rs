@@ -11,9 +11,10 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::describe;
+use super::Failure;
 use crate::domain::account::Scope;
 use crate::domain::invitation::{EndUser, InvitationKind, NewInvitation};
+use crate::domain::vendor;
 use crate::http::AppState;
 use crate::http::error::{ApiError, without_values};
 use crate::http::extract::{ApiJson, ApiPath, Owner};
@@ -92,8 +93,6 @@ pub struct Error {
     pub error: ErrorDetail,
 }
 
-const CATEGORIES: [&str; 3] = ["HRIS", "ATS", "ASSESSMENT"];
-
 const RENAMES: &[(&str, &str)] = &[
     ("connector", "integration_tool"),
     ("category", "integration_category"),
@@ -103,59 +102,70 @@ const RENAMES: &[(&str, &str)] = &[
     ("connection_name", "end_user_organization_name"),
 ];
 
-fn failure(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = Error {
-        status: "error".into(),
-        error: ErrorDetail {
-            message: message.into(),
-        },
-    };
-    (status, axum::Json(body)).into_response()
-}
+/// A failure in Kombo's envelope: `{"status": "error", "error": {"message": ...}}`.
+#[derive(Debug)]
+pub struct KomboError(Failure);
 
-fn from_api(e: ApiError) -> Response {
-    let message = match &e {
-        ApiError::Validation(errors) => describe(errors, RENAMES),
-        other => other.to_string(),
-    };
-    failure(e.status_code(), message)
-}
+impl KomboError {
+    fn new(status: StatusCode, message: impl Into<String>) -> KomboError {
+        KomboError(Failure::new(status, message))
+    }
 
-fn from_service(e: ServiceError) -> Response {
-    match e {
-        ServiceError::Invalid(errors) => {
-            failure(StatusCode::BAD_REQUEST, describe(&errors, RENAMES))
-        }
-        other => from_api(other.into()),
+    fn no_such_integration() -> KomboError {
+        KomboError::new(StatusCode::NOT_FOUND, "no such integration")
     }
 }
 
-fn success(link: Option<String>) -> Response {
-    let body = Success {
+impl From<ApiError> for KomboError {
+    fn from(e: ApiError) -> KomboError {
+        KomboError(Failure::from_api(e, RENAMES))
+    }
+}
+
+impl From<ServiceError> for KomboError {
+    /// Kombo answers invalid requests with 400.
+    fn from(e: ServiceError) -> KomboError {
+        match e {
+            ServiceError::Invalid(errors) => {
+                KomboError(Failure::invalid(StatusCode::BAD_REQUEST, errors, RENAMES))
+            }
+            other => ApiError::from(other).into(),
+        }
+    }
+}
+
+impl IntoResponse for KomboError {
+    fn into_response(self) -> Response {
+        let body = Error {
+            status: "error".into(),
+            error: ErrorDetail {
+                message: self.0.message,
+            },
+        };
+        (self.0.status, axum::Json(body)).into_response()
+    }
+}
+
+fn success(link: Option<String>) -> axum::Json<Success> {
+    axum::Json(Success {
         status: "success".into(),
         data: Link {
             link: link.unwrap_or_default(),
         },
-    };
-    (StatusCode::OK, axum::Json(body)).into_response()
+    })
 }
 
-/// The authenticated account allowed to create links. (The error is the finished response;
-/// these helpers run once per request, so its size does not matter.)
-#[allow(clippy::result_large_err)]
-fn writer(owner: Result<Owner, ApiError>) -> Result<Uuid, Response> {
-    owner
-        .and_then(|owner| owner.require(Scope::InvitationsWrite))
-        .map_err(from_api)
+/// The authenticated account allowed to create links.
+fn writer(owner: Result<Owner, ApiError>) -> Result<Uuid, KomboError> {
+    Ok(owner?.require(Scope::InvitationsWrite)?)
 }
 
-#[allow(clippy::result_large_err)]
 fn parse<T: serde::de::DeserializeOwned>(
     body: Result<ApiJson<Value>, ApiError>,
-) -> Result<T, Response> {
-    let ApiJson(value) = body.map_err(from_api)?;
+) -> Result<T, KomboError> {
+    let ApiJson(value) = body?;
     serde_json::from_value(value)
-        .map_err(|e| failure(StatusCode::BAD_REQUEST, without_values(&e.to_string())))
+        .map_err(|e| KomboError::new(StatusCode::BAD_REQUEST, without_values(&e.to_string())))
 }
 
 /// Kombo's extras Portico keeps but does not act on.
@@ -186,31 +196,15 @@ async fn create_link(
     State(state): State<AppState>,
     owner: Result<Owner, ApiError>,
     body: Result<ApiJson<Value>, ApiError>,
-) -> Response {
-    let account_id = match writer(owner) {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
-    let request: CreateLinkRequest = match parse(body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let category = request
-        .integration_category
-        .clone()
-        .unwrap_or_else(|| "HRIS".to_string());
-    if !CATEGORIES.contains(&category.as_str()) {
-        return failure(
-            StatusCode::BAD_REQUEST,
-            "integration_category: must be HRIS, ATS or ASSESSMENT",
-        );
-    }
-    if request.remote_environment.is_some() && request.integration_tool.is_none() {
-        return failure(
-            StatusCode::BAD_REQUEST,
-            "remote_environment: can only be used together with integration_tool",
-        );
-    }
+) -> Result<axum::Json<Success>, KomboError> {
+    let account_id = writer(owner)?;
+    let request: CreateLinkRequest = parse(body)?;
+    let category = vendor::kombo::link_category(
+        request.integration_category.as_deref(),
+        request.integration_tool.as_deref(),
+        request.remote_environment.as_deref(),
+    )
+    .map_err(|errors| KomboError(Failure::invalid(StatusCode::BAD_REQUEST, errors, RENAMES)))?;
     let invitation = NewInvitation {
         connector: request.integration_tool,
         category: Some(category),
@@ -225,14 +219,11 @@ async fn create_link(
         metadata: kombo_metadata(request.scope_config_id, request.enable_filtering),
         ..NewInvitation::default()
     };
-    match state
+    let created = state
         .portico
         .create_invitation(account_id, invitation, None)
-        .await
-    {
-        Ok(created) => success(created.invitation.url),
-        Err(e) => from_service(e),
-    }
+        .await?;
+    Ok(success(created.invitation.url))
 }
 
 /// A link for the end user to enter new credentials for an existing integration (connection).
@@ -250,32 +241,24 @@ async fn relink(
     owner: Result<Owner, ApiError>,
     id: Result<ApiPath<Uuid>, ApiError>,
     body: Result<ApiJson<Value>, ApiError>,
-) -> Response {
-    let account_id = match writer(owner) {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
-    let Ok(ApiPath(connection_id)) = id else {
-        return failure(StatusCode::NOT_FOUND, "no such integration");
-    };
+) -> Result<axum::Json<Success>, KomboError> {
+    let account_id = writer(owner)?;
+    let ApiPath(connection_id) = id.map_err(|_| KomboError::no_such_integration())?;
     let request: RelinkRequest = match body {
         // An empty body is fine: every field is optional.
         Err(ApiError::UnsupportedMediaType(_)) | Err(ApiError::BadRequest(_)) => {
             RelinkRequest::default()
         }
-        other => match parse(other) {
-            Ok(request) => request,
-            Err(response) => return response,
-        },
+        other => parse(other)?,
     };
-    if state
+    match state
         .portico
         .get_connection(account_id, connection_id)
         .await
-        .is_err()
     {
-        return failure(StatusCode::NOT_FOUND, "no such integration");
-    }
+        Err(ServiceError::NotFound(_)) => return Err(KomboError::no_such_integration()),
+        other => other?,
+    };
     let invitation = NewInvitation {
         kind: InvitationKind::EditConnection,
         connection_id: Some(connection_id),
@@ -283,14 +266,11 @@ async fn relink(
         metadata: kombo_metadata(request.scope_config_id, None),
         ..NewInvitation::default()
     };
-    match state
+    let created = state
         .portico
         .create_invitation(account_id, invitation, None)
-        .await
-    {
-        Ok(created) => success(created.invitation.url),
-        Err(e) => from_service(e),
-    }
+        .await?;
+    Ok(success(created.invitation.url))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -10,12 +10,13 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::describe;
+use super::Failure;
+use crate::domain::FieldError;
 use crate::domain::account::Scope;
-use crate::domain::connector::Direction;
 use crate::domain::invitation::NewInvitation;
+use crate::domain::vendor;
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, without_values};
 use crate::http::extract::{ApiJson, Owner};
 use crate::service::ServiceError;
 
@@ -67,32 +68,59 @@ pub struct Envelope {
     pub data: Inner,
 }
 
-fn failure(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = Envelope {
-        success: false,
-        data: Inner {
-            success: false,
-            data: None,
-            message: Some(message.into()),
-        },
-    };
-    (status, axum::Json(body)).into_response()
-}
-
-fn from_api(e: ApiError) -> Response {
-    let message = match &e {
-        ApiError::Validation(errors) => describe(errors, RENAMES),
-        other => other.to_string(),
-    };
-    failure(e.status_code(), message)
-}
-
 const RENAMES: &[(&str, &str)] = &[
     ("allowed_emails", "recipient_email"),
     ("connector", "parent_collection_id"),
     ("direction", "parent_collection_direction"),
     ("connection_name", "assigned_collection_name"),
 ];
+
+/// A failure in Kondado's envelope, `success: false` with a `message`.
+#[derive(Debug)]
+pub struct KondadoError(Failure);
+
+impl KondadoError {
+    fn new(status: StatusCode, message: impl Into<String>) -> KondadoError {
+        KondadoError(Failure::new(status, message))
+    }
+
+    fn invalid(errors: Vec<FieldError>) -> KondadoError {
+        KondadoError(Failure::invalid(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            RENAMES,
+        ))
+    }
+}
+
+impl From<ApiError> for KondadoError {
+    fn from(e: ApiError) -> KondadoError {
+        KondadoError(Failure::from_api(e, RENAMES))
+    }
+}
+
+impl From<ServiceError> for KondadoError {
+    fn from(e: ServiceError) -> KondadoError {
+        match e {
+            ServiceError::Invalid(errors) => KondadoError::invalid(errors),
+            other => ApiError::from(other).into(),
+        }
+    }
+}
+
+impl IntoResponse for KondadoError {
+    fn into_response(self) -> Response {
+        let body = Envelope {
+            success: false,
+            data: Inner {
+                success: false,
+                data: None,
+                message: Some(self.0.message),
+            },
+        };
+        (self.0.status, axum::Json(body)).into_response()
+    }
+}
 
 /// Creates an invitation and returns its link (sent by email to `recipient_email`).
 #[utoipa::path(post, path = "/collection_guests", tag = "kondado",
@@ -108,61 +136,41 @@ async fn create_collection_guest(
     State(state): State<AppState>,
     owner: Result<Owner, ApiError>,
     body: Result<ApiJson<Value>, ApiError>,
-) -> Response {
-    let owner = match owner {
-        Ok(owner) => owner,
-        Err(e) => return from_api(e),
+) -> Result<axum::Json<Envelope>, KondadoError> {
+    let account_id = owner?.require(Scope::InvitationsWrite)?;
+    // Kondado answers a body it cannot read, JSON syntax or shape, with 422.
+    let unreadable = |message: &str| {
+        KondadoError::new(StatusCode::UNPROCESSABLE_ENTITY, without_values(message))
     };
-    let account_id = match owner.require(Scope::InvitationsWrite) {
-        Ok(id) => id,
-        Err(e) => return from_api(e),
+    let body = match body {
+        Err(ApiError::BadRequest(message)) => return Err(unreadable(&message)),
+        other => other?.0,
     };
-    let request: CollectionGuestRequest = match body.and_then(|ApiJson(v)| {
-        serde_json::from_value(v).map_err(|e| ApiError::BadRequest(e.to_string()))
-    }) {
-        Ok(request) => request,
-        Err(ApiError::BadRequest(m)) => {
-            return failure(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                crate::http::error::without_values(&m),
-            );
-        }
-        Err(e) => return from_api(e),
+    let request: CollectionGuestRequest =
+        serde_json::from_value(body).map_err(|e| unreadable(&e.to_string()))?;
+    let account = state.portico.account(account_id).await?;
+    let (number, text) = match &request.client_id {
+        ClientId::Number(n) => (Some(*n), None),
+        ClientId::Text(s) => (None, Some(s.as_str())),
     };
-    let account = match state.portico.account(account_id).await {
-        Ok(account) => account,
-        Err(e) => return from_api(e.into()),
-    };
-    let client_id = match &request.client_id {
-        ClientId::Number(n) => Some(*n),
-        ClientId::Text(s) => s.trim().parse::<i64>().ok(),
-    };
-    if client_id != Some(account.number) {
-        return failure(
+    if !vendor::kondado::is_own_account(number, text, account.number) {
+        return Err(KondadoError::new(
             StatusCode::FORBIDDEN,
             "client_id is not the account of this API key",
-        );
+        ));
     }
-    let direction = match request.parent_collection_direction.as_str() {
-        "src" => Direction::Source,
-        "dest" => Direction::Destination,
-        _ => {
-            return failure(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "parent_collection_direction: must be src or dest",
-            );
-        }
-    };
-    let Some(spec) = state
+    let direction = vendor::kondado::direction(&request.parent_collection_direction)
+        .map_err(|e| KondadoError::invalid(vec![e]))?;
+    let spec = state
         .portico
         .catalog
         .by_number(request.parent_collection_id)
-    else {
-        return failure(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "parent_collection_id: is not a known parent collection",
-        );
-    };
+        .ok_or_else(|| {
+            KondadoError::invalid(vec![FieldError::new(
+                "connector",
+                "is not a known parent collection",
+            )])
+        })?;
     let invitation = NewInvitation {
         connector: Some(spec.id.clone()),
         direction: Some(direction),
@@ -171,29 +179,20 @@ async fn create_collection_guest(
         send_email: true,
         ..NewInvitation::default()
     };
-    match state
+    let created = state
         .portico
         .create_invitation(account_id, invitation, None)
-        .await
-    {
-        Ok(created) => {
-            let body = Envelope {
-                success: true,
-                data: Inner {
-                    success: true,
-                    data: Some(Link {
-                        link: created.invitation.url.unwrap_or_default(),
-                    }),
-                    message: None,
-                },
-            };
-            (StatusCode::OK, axum::Json(body)).into_response()
-        }
-        Err(ServiceError::Invalid(errors)) => {
-            failure(StatusCode::UNPROCESSABLE_ENTITY, describe(&errors, RENAMES))
-        }
-        Err(e) => from_api(e.into()),
-    }
+        .await?;
+    Ok(axum::Json(Envelope {
+        success: true,
+        data: Inner {
+            success: true,
+            data: Some(Link {
+                link: created.invitation.url.unwrap_or_default(),
+            }),
+            message: None,
+        },
+    }))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

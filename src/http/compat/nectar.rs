@@ -6,6 +6,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -13,13 +14,16 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::rename;
 use crate::domain::FieldError;
 use crate::domain::account::Scope;
 use crate::domain::connector::Direction;
 use crate::domain::invitation::{InvitationKind, InvitationStatus, NewInvitation};
+use crate::domain::vendor::nectar;
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, Owner};
+use crate::service::ServiceError;
 use crate::service::views::InvitationObject;
 
 /// Request body for a reconnect invitation.
@@ -174,55 +178,50 @@ const RENAMES: &[(&str, &str)] = &[
     ("connection_id", "connection_id"),
 ];
 
-/// Errors are problem+json, with Nectar's field names.
-fn renamed(e: ApiError) -> ApiError {
-    match e {
-        ApiError::Validation(errors) => ApiError::Validation(
-            errors
-                .into_iter()
-                .map(|e| {
-                    let field = RENAMES
-                        .iter()
-                        .find(|(ours, _)| {
-                            e.field == *ours || e.field.starts_with(&format!("{ours}["))
-                        })
-                        .map(|(ours, theirs)| e.field.replacen(ours, theirs, 1))
-                        .unwrap_or(e.field);
-                    FieldError::new(field, e.message)
-                })
-                .collect(),
-        ),
-        other => other,
+/// Nectar's errors: problem+json, with Nectar's field names.
+#[derive(Debug)]
+pub struct NectarError(ApiError);
+
+impl From<ApiError> for NectarError {
+    fn from(e: ApiError) -> NectarError {
+        NectarError(match e {
+            ApiError::Validation(errors) => ApiError::Validation(rename(errors, RENAMES)),
+            other => other,
+        })
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+impl From<ServiceError> for NectarError {
+    fn from(e: ServiceError) -> NectarError {
+        ApiError::from(e).into()
+    }
+}
+
+impl IntoResponse for NectarError {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, NectarError> {
     serde_json::from_value(value).map_err(|e| {
         ApiError::Validation(vec![FieldError::new(
             "body",
             crate::http::error::without_values(&e.to_string()),
         )])
+        .into()
     })
-}
-
-/// Nectar's defaults: absent means never expires and unlimited uses.
-fn nectar_defaults(
-    expires: Option<Option<i64>>,
-    max_uses: Option<Option<i64>>,
-) -> (Option<Option<i64>>, Option<Option<i64>>) {
-    (Some(expires.flatten()), Some(max_uses.flatten()))
 }
 
 async fn respond(
     state: &AppState,
     account_id: Uuid,
     request: NewInvitation,
-) -> Result<(StatusCode, axum::Json<Invitation>), ApiError> {
+) -> Result<(StatusCode, axum::Json<Invitation>), NectarError> {
     let created = state
         .portico
         .create_invitation(account_id, request, None)
-        .await
-        .map_err(|e| renamed(e.into()))?;
+        .await?;
     Ok((
         StatusCode::OK,
         axum::Json(nectar(state, created.invitation)),
@@ -253,17 +252,22 @@ async fn create_reconnect_invitation(
     owner: Owner,
     ApiPath(connection_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<Value>,
-) -> Result<(StatusCode, axum::Json<Invitation>), ApiError> {
+) -> Result<(StatusCode, axum::Json<Invitation>), NectarError> {
     let account_id = owner.require(Scope::InvitationsWrite)?;
-    let request: ReconnectRequest = parse(body).map_err(renamed)?;
-    state
+    let request: ReconnectRequest = parse(body)?;
+    match state
         .portico
         .get_connection(account_id, connection_id)
         .await
-        .map_err(|_| ApiError::NotFound("no such connection".into()))?;
+    {
+        Err(ServiceError::NotFound(_)) => {
+            return Err(ApiError::NotFound("no such connection".into()).into());
+        }
+        other => other?,
+    };
     let (expires_in_seconds, max_uses) =
-        nectar_defaults(request.expires_in_seconds, request.max_uses);
-    let send_email = request.send_email && !request.allowed_emails.is_empty();
+        nectar::lifetime_and_uses(request.expires_in_seconds, request.max_uses);
+    let send_email = nectar::send_email(request.send_email, &request.allowed_emails);
     let invitation = NewInvitation {
         kind: InvitationKind::EditConnection,
         connection_id: Some(connection_id),
@@ -289,21 +293,20 @@ async fn create_invitation(
     State(state): State<AppState>,
     owner: Owner,
     ApiJson(body): ApiJson<Value>,
-) -> Result<(StatusCode, axum::Json<Invitation>), ApiError> {
+) -> Result<(StatusCode, axum::Json<Invitation>), NectarError> {
     let account_id = owner.require(Scope::InvitationsWrite)?;
-    let request: CreateRequest = parse(body).map_err(renamed)?;
+    let request: CreateRequest = parse(body)?;
     let (expires_in_seconds, max_uses) =
-        nectar_defaults(request.expires_in_seconds, request.max_uses);
-    let send_email = request.send_email && !request.allowed_emails.is_empty();
+        nectar::lifetime_and_uses(request.expires_in_seconds, request.max_uses);
+    let send_email = nectar::send_email(request.send_email, &request.allowed_emails);
     let spec = state.portico.catalog.get(&request.datasource);
     let connection_name = request
         .connection_name
         .or_else(|| spec.map(|spec| spec.name.clone()));
-    // Nectar's datasources are sources: take that direction unless told otherwise.
-    let direction = request.direction.or_else(|| {
-        spec.filter(|spec| spec.directions.contains(&Direction::Source))
-            .map(|_| Direction::Source)
-    });
+    let direction = nectar::direction(
+        request.direction,
+        spec.is_some_and(|spec| spec.has_direction(Direction::Source)),
+    );
     let invitation = NewInvitation {
         connector: Some(request.datasource),
         direction,
@@ -329,7 +332,7 @@ async fn get_invitation(
     State(state): State<AppState>,
     owner: Owner,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<axum::Json<Invitation>, ApiError> {
+) -> Result<axum::Json<Invitation>, NectarError> {
     let account_id = owner.require(Scope::InvitationsRead)?;
     let object = state.portico.get_invitation(account_id, id).await?;
     Ok(axum::Json(nectar(&state, object)))
@@ -345,7 +348,7 @@ async fn revoke_invitation(
     State(state): State<AppState>,
     owner: Owner,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<axum::Json<Invitation>, ApiError> {
+) -> Result<axum::Json<Invitation>, NectarError> {
     let account_id = owner.require(Scope::InvitationsWrite)?;
     let object = state.portico.revoke_invitation(account_id, id).await?;
     Ok(axum::Json(nectar(&state, object)))
@@ -361,7 +364,7 @@ async fn delete_invitation(
     state: State<AppState>,
     owner: Owner,
     id: ApiPath<Uuid>,
-) -> Result<axum::Json<Invitation>, ApiError> {
+) -> Result<axum::Json<Invitation>, NectarError> {
     revoke_invitation(state, owner, id).await
 }
 

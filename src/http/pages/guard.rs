@@ -5,9 +5,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use hmac::{KeyInit, Mac};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use uuid::Uuid;
@@ -15,8 +13,6 @@ use uuid::Uuid;
 use crate::domain::client_ip::limit_key;
 use crate::domain::guest::SESSION_TTL;
 use crate::secret::Secret;
-
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// The session cookie's name: `__Host-` prefixed (so it is bound to this host, path `/` and
 /// https) when the public URL is https.
@@ -58,23 +54,6 @@ pub fn set_cookie(
         max_age.num_seconds().clamp(0, SESSION_TTL.num_seconds())
     ))
     .expect("cookie values are base64url, digits and dots")
-}
-
-/// The CSRF token of a session: an HMAC of a fixed label under the session's cookie value, so
-/// it needs no storage and is worthless without the (HttpOnly) cookie.
-pub fn csrf_token(cookie: &Secret<String>) -> String {
-    let mut mac = HmacSha256::new_from_slice(cookie.expose().as_bytes()).expect("any key length");
-    mac.update(b"portico-guest-csrf");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
-
-pub fn csrf_matches(cookie: &Secret<String>, presented: &str) -> bool {
-    let Ok(presented) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(presented) else {
-        return false;
-    };
-    let mut mac = HmacSha256::new_from_slice(cookie.expose().as_bytes()).expect("any key length");
-    mac.update(b"portico-guest-csrf");
-    mac.verify_slice(&presented).is_ok()
 }
 
 /// A POST must come from our own pages: an `Origin` other than ours is refused. Browsers send
@@ -162,15 +141,6 @@ pub async fn headers(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csrf_tokens_belong_to_their_session() {
-        let a = Secret::new("session-a".to_string());
-        let b = Secret::new("session-b".to_string());
-        assert!(csrf_matches(&a, &csrf_token(&a)));
-        assert!(!csrf_matches(&b, &csrf_token(&a)));
-        assert!(!csrf_matches(&a, ""));
-    }
 
     #[test]
     fn foreign_origins_are_refused() {

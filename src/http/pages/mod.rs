@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::{AppState, ClientIp};
 use crate::checks::{CheckFailure, Reason};
-use crate::domain::connector::FieldType;
+use crate::crypto::csrf;
 use crate::domain::guest::{CODE_DIGITS, CodeCheck, LockScope};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::i18n::{Arg, t, t_args};
@@ -282,7 +282,7 @@ fn email_page(state: &AppState, guest: &Guest, email: &str, error: Option<String
         page: Page::new(&guest.session.language, "email-title"),
         connection: guest.invitation.connection_name.clone(),
         connector: connector_name(state, guest),
-        csrf: guard::csrf_token(&guest.cookie),
+        csrf: csrf::token(&guest.cookie),
         email: email.to_string(),
         error,
     }
@@ -294,7 +294,7 @@ fn code_page(state: &AppState, guest: &Guest, email: &str, error: Option<String>
         page: Page::new(lang, "code-title"),
         connection: guest.invitation.connection_name.clone(),
         connector: connector_name(state, guest),
-        csrf: guard::csrf_token(&guest.cookie),
+        csrf: csrf::token(&guest.cookie),
         email: email.to_string(),
         intro: t_args(
             lang,
@@ -332,7 +332,7 @@ fn form_page(
             spec,
             &invitation.connection_name,
             invitation.kind == InvitationKind::EditConnection,
-            guard::csrf_token(&guest.cookie),
+            csrf::token(&guest.cookie),
             values,
             &invitation.locked_fields,
             problems,
@@ -365,7 +365,7 @@ fn pick_page(state: &AppState, guest: &Guest, error: Option<String>) -> Response
             &guest.session.language,
             guest.invitation.category.as_deref().unwrap_or_default(),
             &guest.invitation.connection_name,
-            guard::csrf_token(&guest.cookie),
+            csrf::token(&guest.cookie),
             choices,
             error,
         ),
@@ -439,7 +439,7 @@ async fn guest_post(
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    if !guard::csrf_matches(&cookie, &csrf) {
+    if !csrf::matches(&cookie, &csrf) {
         return Err(forbidden("en"));
     }
     form.retain(|(k, _)| k != "csrf");
@@ -537,23 +537,6 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(outcome) => outcome,
         Err(e) => return e.into_response(),
     };
-    // What the guest typed, to show again: never the secret fields (the page drops them).
-    let typed = |state: &AppState| -> Map<String, Value> {
-        let mut values = guest.invitation.prefill.clone();
-        if let Some(spec) = state.portico.guest_connector(&guest) {
-            for f in &spec.fields {
-                let raw = field(&form, &f.key);
-                let value = match f.kind {
-                    FieldType::Boolean => Value::String((raw == "on" || raw == "true").to_string()),
-                    _ => Value::String(raw.to_string()),
-                };
-                if !f.secret && !guest.invitation.locked_fields.contains(&f.key) {
-                    values.insert(f.key.clone(), value);
-                }
-            }
-        }
-        values
-    };
     match outcome {
         Submitted::Done {
             redirect: Some(url),
@@ -571,28 +554,34 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                 },
             )
         }
-        Submitted::Invalid(problems) => form_page(&state, &guest, &typed(&state), &problems, None),
+        Submitted::Invalid { problems, shown } => {
+            form_page(&state, &guest, &shown, &problems, None)
+        }
         // The guest learns the category only; the detail is the owner's (the event).
-        Submitted::CheckFailed(CheckFailure {
-            reason: Reason::RefusedByPolicy,
-            field: Some(field),
-            ..
-        }) => {
+        Submitted::CheckFailed {
+            failure:
+                CheckFailure {
+                    reason: Reason::RefusedByPolicy,
+                    field: Some(field),
+                    ..
+                },
+            shown,
+        } => {
             let problem = FormProblem {
                 field,
                 code: "unreachable-address",
                 min: None,
                 max: None,
             };
-            form_page(&state, &guest, &typed(&state), &[problem], None)
+            form_page(&state, &guest, &shown, &[problem], None)
         }
-        Submitted::CheckFailed(failure) => {
+        Submitted::CheckFailed { failure, shown } => {
             let general = t_args(
                 &lang,
                 &format!("check-failed-{}", failure.reason.code()),
                 &[("connector", Arg::from(connector_name(&state, &guest)))],
             );
-            let mut page = form_page(&state, &guest, &typed(&state), &[], Some(general));
+            let mut page = form_page(&state, &guest, &shown, &[], Some(general));
             if failure.reason == Reason::Busy {
                 *page.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
                 page.headers_mut().insert(

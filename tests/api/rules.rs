@@ -1,0 +1,102 @@
+//! The SQL that repeats a domain rule, for atomicity or speed, checked against the rule itself
+//! on both backends: the event fan-out trigger against `WebhookEndpoint::receives`.
+
+use std::collections::BTreeSet;
+
+use portico::crypto::WrappedKey;
+use portico::domain::event::{EventType, NewEvent};
+use portico::domain::webhook::WebhookEndpoint;
+use portico::store::Store;
+use std::sync::Arc;
+use uuid::Uuid;
+
+use crate::helpers::{Backend, fresh_pg_database, start_time};
+
+/// A migrated store of its own (no server, no workers), and the temp dir a SQLite file lives in.
+async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("rules.db").display()),
+        Backend::Postgres => fresh_pg_database().await,
+    };
+    let store = portico::store::open(&url).await.expect("open the store");
+    (store, dir)
+}
+
+fn endpoint(account_id: Uuid, event_types: &[&str], disabled: bool) -> WebhookEndpoint {
+    WebhookEndpoint {
+        id: Uuid::now_v7(),
+        account_id,
+        url: "https://hooks.example.com/portico".into(),
+        event_types: event_types.iter().map(|t| t.to_string()).collect(),
+        data_key: WrappedKey {
+            key_id: "test".into(),
+            bytes: vec![0; 8],
+        },
+        sealed_secret: "sealed".into(),
+        sealed_previous_secret: None,
+        previous_until: None,
+        disabled_at: disabled.then(start_time),
+        created_at: start_time(),
+    }
+}
+
+async fn every_event_reaches_exactly_the_endpoints_that_receive_it(backend: Backend) {
+    let (store, _dir) = fresh_store(backend).await;
+    let now = start_time();
+    let own = store.create_account("Own", None, now).await.unwrap().id;
+    let other = store.create_account("Other", None, now).await.unwrap().id;
+    let endpoints = [
+        endpoint(own, &[], false),
+        endpoint(own, &["connection.created"], false),
+        endpoint(own, &["invitation.created", "invitation.fulfilled"], false),
+        // A type whose name is a prefix of others' must match whole names only.
+        endpoint(own, &["invitation.opened"], false),
+        endpoint(own, &[], true),
+        endpoint(other, &[], false),
+    ];
+    for e in &endpoints {
+        store.create_webhook_endpoint(e).await.unwrap();
+    }
+    let events: Vec<NewEvent> = [own, other]
+        .into_iter()
+        .flat_map(|account| {
+            EventType::ALL
+                .iter()
+                .map(move |t| NewEvent::new(account, *t, now, serde_json::json!({})))
+        })
+        .collect();
+    store.record_events(&events).await.unwrap();
+
+    for e in &endpoints {
+        let delivered: BTreeSet<Uuid> = store
+            .pending_webhook_deliveries(e.id, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.event.id)
+            .collect();
+        let expected: BTreeSet<Uuid> = events
+            .iter()
+            .filter(|n| e.receives(n.account_id, &n.event.kind))
+            .map(|n| n.event.id)
+            .collect();
+        assert_eq!(
+            delivered,
+            expected,
+            "endpoint with filter {:?}, disabled {}",
+            e.event_types,
+            e.disabled_at.is_some()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_fan_out_trigger_agrees_with_receives_on_sqlite() {
+    every_event_reaches_exactly_the_endpoints_that_receive_it(Backend::Sqlite).await
+}
+
+#[tokio::test]
+async fn the_fan_out_trigger_agrees_with_receives_on_postgres() {
+    every_event_reaches_exactly_the_endpoints_that_receive_it(Backend::Postgres).await
+}
