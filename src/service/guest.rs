@@ -164,13 +164,14 @@ fn code_hash(session_hash: &[u8], code: &str) -> Vec<u8> {
 
 impl Portico {
     fn usable(&self, invitation: &Invitation) -> GuestResult<()> {
-        match invitation.status(self.now()) {
-            InvitationStatus::Active => Ok(()),
-            status => Err(GuestError::Gone {
-                status,
-                language: invitation.language.clone(),
-            }),
+        let now = self.now();
+        if invitation.can_be_used(now) {
+            return Ok(());
         }
+        Err(GuestError::Gone {
+            status: invitation.status(now),
+            language: invitation.language.clone(),
+        })
     }
 
     async fn invitation_event(
