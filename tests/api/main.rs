@@ -20,4 +20,5 @@ mod network;
 mod reconnect;
 mod security;
 mod smtp;
+mod store_story;
 mod webhooks;
