@@ -150,6 +150,12 @@ impl Invitation {
         }
     }
 
+    /// Whether a guest may use the invitation at `now`: exactly when it is active (not
+    /// revoked, a use left, not expired).
+    pub fn can_be_used(&self, now: DateTime<Utc>) -> bool {
+        self.status(now) == InvitationStatus::Active
+    }
+
     /// Whether `email` is one of the allowed addresses (case-insensitive on the whole address);
     /// true for anyone when the list is empty.
     pub fn allows_email(&self, email: &Email) -> bool {
@@ -637,6 +643,24 @@ mod tests {
             inv.status(now + Duration::days(10_000)),
             InvitationStatus::Active
         );
+    }
+
+    #[test]
+    fn only_an_active_invitation_can_be_used() {
+        let now = Utc::now();
+        let mut inv = invitation(now);
+        assert!(inv.can_be_used(now));
+        assert!(!inv.can_be_used(inv.expires_at.unwrap()));
+        inv.use_count = 1;
+        assert!(!inv.can_be_used(now));
+        inv.use_count = 0;
+        inv.revoked_at = Some(now);
+        assert!(!inv.can_be_used(now));
+        inv.revoked_at = None;
+        inv.max_uses = None;
+        inv.expires_at = None;
+        inv.use_count = 1_000;
+        assert!(inv.can_be_used(now + Duration::days(10_000)));
     }
 
     #[test]

@@ -161,13 +161,14 @@ pub enum Submitted {
 
 impl Portico {
     fn usable(&self, invitation: &Invitation) -> GuestResult<()> {
-        match invitation.status(self.now()) {
-            InvitationStatus::Active => Ok(()),
-            status => Err(GuestError::Gone {
-                status,
-                language: invitation.language.clone(),
-            }),
+        let now = self.now();
+        if invitation.can_be_used(now) {
+            return Ok(());
         }
+        Err(GuestError::Gone {
+            status: invitation.status(now),
+            language: invitation.language.clone(),
+        })
     }
 
     async fn invitation_event(

@@ -2,8 +2,10 @@
 //! the database (migrations take PostgreSQL's advisory lock).
 
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres};
+use sqlx::{PgPool, Pool, Postgres};
 use std::time::Duration;
+
+use super::StoreResult;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -29,11 +31,17 @@ impl PostgresStore {
     }
 }
 
-use sqlx::Pool;
+/// The backend the shared SQL (`sql/`) is mounted for, and its dialect.
+type Backend = PostgresStore;
+type Db = Postgres;
+/// Several processes claim at once: each skips the rows another is claiming.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+/// PostgreSQL's protocol prepares one statement at a time.
+const MULTI_STATEMENT: bool = false;
 
-super::sql::sql_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    " FOR UPDATE SKIP LOCKED",
-    false
-);
+#[path = "sql/mod.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "the shared SQL is mounted once per backend"
+)]
+mod sql;

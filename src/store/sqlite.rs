@@ -7,6 +7,8 @@ use sqlx::{Pool, Sqlite};
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::StoreResult;
+
 pub struct SqliteStore {
     writer: Pool<Sqlite>,
     reader: Pool<Sqlite>,
@@ -61,4 +63,17 @@ impl SqliteStore {
     }
 }
 
-super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "", true);
+/// The backend the shared SQL (`sql/`) is mounted for, and its dialect.
+type Backend = SqliteStore;
+type Db = Sqlite;
+/// Nothing: the single writer already serialises claims.
+const SKIP_LOCKED: &str = "";
+/// sqlx binds `$n` across the statements of one SQLite query (see `Batch`).
+const MULTI_STATEMENT: bool = true;
+
+#[path = "sql/mod.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "the shared SQL is mounted once per backend"
+)]
+mod sql;

@@ -21,4 +21,5 @@ mod reconnect;
 mod rules;
 mod security;
 mod smtp;
+mod store_story;
 mod webhooks;

@@ -1,0 +1,21 @@
+//! What the store keeps of accounts.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::StoreResult;
+use crate::domain::account::Account;
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn create_account(
+        &self,
+        name: &str,
+        number: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+    async fn count_accounts(&self) -> StoreResult<i64>;
+    async fn get_account(&self, id: Uuid) -> StoreResult<Option<Account>>;
+    async fn get_account_by_number(&self, number: i64) -> StoreResult<Option<Account>>;
+}

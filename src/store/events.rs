@@ -1,0 +1,20 @@
+//! The account's events: written with the change they report, read in order.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::StoreResult;
+use crate::domain::event::{Event, NewEvent};
+
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
+    async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// The account's events, oldest first, after the event with id `after`.
+    async fn list_events(
+        &self,
+        account_id: Uuid,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>>;
+}

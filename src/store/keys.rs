@@ -1,0 +1,20 @@
+//! What the store keeps of API keys: their hash, never the key.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::StoreResult;
+use crate::domain::account::ApiKey;
+
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    async fn create_api_key(
+        &self,
+        key: &ApiKey,
+        key_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKey>>;
+    async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+}

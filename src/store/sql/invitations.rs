@@ -1,0 +1,420 @@
+//! Invitations in SQL. Three predicates here repeat `Invitation::status` for atomicity (the
+//! list filter by status, the conditional increment of a use, the expiry worker's query and
+//! its partial index); the store story test holds them to the domain.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Row};
+use uuid::Uuid;
+
+use super::batch::{Args, Batch, arg, placeholders};
+use super::connections::{connection_statement, reconnect_connection_row};
+use super::events::{commit_if_changed, push_events};
+use super::outbox::outbox_statement;
+use super::shared::{DbRow, corrupt, maybe_time, owned_row, push_page, time, wrapped_key};
+use super::{Backend, Db};
+use crate::domain::connector::Direction;
+use crate::domain::event::NewEvent;
+use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
+use crate::store::{
+    ConnectionWrite, CreatedConnection, IdempotentResponse, Inserted, InvitationFilter,
+    InvitationStore, OutboxEmail, Page, StoreResult, Use, to_millis,
+};
+
+pub(super) const INVITATION_COLUMNS: &str = "id, account_id, kind, connector, direction, \
+     connection_id, connection_name, allowed_emails, expires_at, max_uses, use_count, \
+     language, prefill, locked_fields, end_user, redirect_url, send_email, metadata, \
+     created_at, revoked_at, category, remote_environment, opened_at";
+
+pub(super) fn invitation_row(row: &DbRow) -> StoreResult<Invitation> {
+    let kind: String = row.try_get("kind")?;
+    let direction: String = row.try_get("direction")?;
+    Ok(Invitation {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        kind: InvitationKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+        // '' until the guest picks a connector of the invitation's category.
+        connector: Some(row.try_get::<String, _>("connector")?).filter(|c| !c.is_empty()),
+        category: row.try_get("category")?,
+        remote_environment: row.try_get("remote_environment")?,
+        direction: Direction::parse(&direction).ok_or_else(|| corrupt("direction"))?,
+        connection_id: row.try_get("connection_id")?,
+        connection_name: row.try_get("connection_name")?,
+        allowed_emails: row.try_get::<Json<Vec<String>>, _>("allowed_emails")?.0,
+        expires_at: maybe_time(row, "expires_at")?,
+        max_uses: row.try_get("max_uses")?,
+        use_count: row.try_get("use_count")?,
+        language: row.try_get("language")?,
+        prefill: row.try_get::<Json<Map<String, Value>>, _>("prefill")?.0,
+        locked_fields: row.try_get::<Json<Vec<String>>, _>("locked_fields")?.0,
+        end_user: row.try_get::<Json<EndUser>, _>("end_user")?.0,
+        redirect_url: row.try_get("redirect_url")?,
+        send_email: row.try_get("send_email")?,
+        metadata: row.try_get::<Json<Map<String, Value>>, _>("metadata")?.0,
+        created_at: time(row, "created_at")?,
+        revoked_at: maybe_time(row, "revoked_at")?,
+        opened_at: maybe_time(row, "opened_at")?,
+    })
+}
+
+fn invitation_statement(
+    args: &mut Args,
+    inv: &Invitation,
+    token_hash: &[u8],
+) -> StoreResult<String> {
+    let sql = format!(
+        "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES {}",
+        placeholders(args, 24)
+    );
+    arg(args, inv.id)?;
+    arg(args, inv.account_id)?;
+    arg(args, inv.kind.as_str())?;
+    arg(args, inv.connector.as_deref().unwrap_or(""))?;
+    arg(args, inv.direction.as_str())?;
+    arg(args, inv.connection_id)?;
+    arg(args, &inv.connection_name)?;
+    arg(args, Json(&inv.allowed_emails))?;
+    arg(args, inv.expires_at.map(to_millis))?;
+    arg(args, inv.max_uses)?;
+    arg(args, inv.use_count)?;
+    arg(args, &inv.language)?;
+    arg(args, Json(&inv.prefill))?;
+    arg(args, Json(&inv.locked_fields))?;
+    arg(args, Json(&inv.end_user))?;
+    arg(args, &inv.redirect_url)?;
+    arg(args, inv.send_email)?;
+    arg(args, Json(&inv.metadata))?;
+    arg(args, to_millis(inv.created_at))?;
+    arg(args, inv.revoked_at.map(to_millis))?;
+    arg(args, &inv.category)?;
+    arg(args, &inv.remote_environment)?;
+    arg(args, inv.opened_at.map(to_millis))?;
+    arg(args, token_hash)?;
+    Ok(sql)
+}
+
+/// Narrows `q` to the invitations whose `Invitation::status` at `now` is `status`, with the
+/// same precedence: revoked, fulfilled, expired, active.
+fn push_status(q: &mut QueryBuilder<Db>, status: InvitationStatus, now: DateTime<Utc>) {
+    const UNREVOKED: &str = " AND revoked_at IS NULL";
+    const OPEN_USES: &str = " AND (max_uses IS NULL OR use_count < max_uses)";
+    let now = to_millis(now);
+    match status {
+        InvitationStatus::Revoked => {
+            q.push(" AND revoked_at IS NOT NULL");
+        }
+        InvitationStatus::Fulfilled => {
+            q.push(UNREVOKED)
+                .push(" AND max_uses IS NOT NULL AND use_count >= max_uses");
+        }
+        InvitationStatus::Expired => {
+            q.push(UNREVOKED)
+                .push(OPEN_USES)
+                .push(" AND expires_at IS NOT NULL AND expires_at <= ")
+                .push_bind(now);
+        }
+        InvitationStatus::Active => {
+            q.push(UNREVOKED)
+                .push(OPEN_USES)
+                .push(" AND (expires_at IS NULL OR expires_at > ")
+                .push_bind(now)
+                .push(")");
+        }
+    }
+}
+
+#[async_trait]
+impl InvitationStore for Backend {
+    async fn insert_invitation(
+        &self,
+        inv: &Invitation,
+        token_hash: &[u8],
+        events: &[NewEvent],
+        emails: &[OutboxEmail],
+        idempotency: Option<&IdempotentResponse>,
+    ) -> StoreResult<Inserted> {
+        let mut batch = Batch::of(|args| invitation_statement(args, inv, token_hash))?;
+        push_events(&mut batch, events)?;
+        for email in emails {
+            batch.push(|args| outbox_statement(args, email))?;
+        }
+        let Some(idem) = idempotency else {
+            batch.commit_alone(self.writer()).await?;
+            return Ok(Inserted::Yes);
+        };
+        let mut tx = self.writer().begin().await?;
+        // A concurrent request with the same key waits here on PostgreSQL until the
+        // first commits, then inserts nothing; on SQLite the single writer serialises.
+        let taken = sqlx::query(
+            "INSERT INTO idempotency_keys (account_id, key, request_hash, status, \
+             data_key, data_key_id, response, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(inv.account_id)
+        .bind(&idem.key)
+        .bind(&idem.request_hash)
+        .bind(i32::from(idem.status))
+        .bind(&idem.data_key.bytes)
+        .bind(&idem.data_key.key_id)
+        .bind(&idem.sealed_response)
+        .bind(to_millis(idem.created_at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 0;
+        if taken {
+            return Ok(Inserted::KeyTaken);
+        }
+        batch.execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Inserted::Yes)
+    }
+
+    async fn get_idempotent_response(
+        &self,
+        account_id: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentResponse>> {
+        let row = sqlx::query(
+            "SELECT key, request_hash, status, data_key, data_key_id, response, \
+             created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+        )
+        .bind(account_id)
+        .bind(key)
+        .fetch_optional(self.writer())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let status: i32 = row.try_get("status")?;
+        Ok(Some(IdempotentResponse {
+            key: row.try_get("key")?,
+            request_hash: row.try_get("request_hash")?,
+            status: u16::try_from(status).map_err(|_| corrupt("status"))?,
+            data_key: wrapped_key(&row)?,
+            sealed_response: row.try_get("response")?,
+            created_at: time(&row, "created_at")?,
+        }))
+    }
+
+    async fn get_invitation(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Invitation>> {
+        let table = "invitations";
+        owned_row(
+            self.reader(),
+            INVITATION_COLUMNS,
+            table,
+            account_id,
+            id,
+            invitation_row,
+        )
+        .await
+    }
+
+    async fn list_invitations(
+        &self,
+        account_id: Uuid,
+        filter: &InvitationFilter,
+        now: DateTime<Utc>,
+        page: Page,
+    ) -> StoreResult<Vec<Invitation>> {
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations WHERE account_id = "
+        ));
+        q.push_bind(account_id);
+        if let Some(kind) = filter.kind {
+            q.push(" AND kind = ").push_bind(kind.as_str());
+        }
+        if let Some(connector) = &filter.connector {
+            q.push(" AND connector = ").push_bind(connector.clone());
+        }
+        if let Some(status) = filter.status {
+            push_status(&mut q, status, now);
+        }
+        push_page(&mut q, page);
+        q.build()
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(invitation_row)
+            .collect()
+    }
+
+    async fn revoke_invitation(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer().begin().await?;
+        let done = sqlx::query(
+            "UPDATE invitations SET revoked_at = $3 \
+             WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(id)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        commit_if_changed(tx, done.rows_affected() > 0, events).await
+    }
+
+    async fn created_connections(
+        &self,
+        invitation_ids: &[Uuid],
+    ) -> StoreResult<Vec<CreatedConnection>> {
+        if invitation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT invitation_id, id, name, connector, created_at FROM connections \
+             WHERE invitation_id IN (",
+        );
+        let mut ids = q.separated(", ");
+        for id in invitation_ids {
+            ids.push_bind(*id);
+        }
+        // Sorted here rather than by an ORDER BY id, which can lead PostgreSQL's generic
+        // plan to walk the whole primary key instead of the invitation_id index.
+        q.push(")");
+        let mut created = q
+            .build()
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(CreatedConnection {
+                    invitation_id: row.try_get("invitation_id")?,
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    connector: row.try_get("connector")?,
+                    created_at: time(row, "created_at")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        created.sort_by_key(|c| c.id);
+        Ok(created)
+    }
+
+    async fn find_invitation_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<Invitation>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_optional(self.reader())
+        .await?
+        .as_ref()
+        .map(invitation_row)
+        .transpose()
+    }
+
+    async fn mark_invitation_opened(
+        &self,
+        invitation_id: Uuid,
+        at: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer().begin().await?;
+        // Two first opens at once: only one marks the invitation and writes the event.
+        let first = sqlx::query(
+            "UPDATE invitations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL",
+        )
+        .bind(invitation_id)
+        .bind(to_millis(at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        commit_if_changed(tx, first, std::slice::from_ref(event)).await
+    }
+
+    async fn use_invitation(
+        &self,
+        invitation_id: Uuid,
+        now: DateTime<Utc>,
+        write: ConnectionWrite<'_>,
+        events: &[NewEvent],
+        fulfilled: &NewEvent,
+    ) -> StoreResult<Use> {
+        let mut tx = self.writer().begin().await?;
+        // The conditional increment (`Invitation::can_be_used`): on PostgreSQL a concurrent
+        // use waits on the row lock and then re-checks the condition against the committed
+        // count.
+        let used = sqlx::query(
+            "UPDATE invitations SET use_count = use_count + 1 \
+             WHERE id = $1 AND revoked_at IS NULL \
+             AND (max_uses IS NULL OR use_count < max_uses) \
+             AND (expires_at IS NULL OR expires_at > $2) \
+             RETURNING use_count, max_uses",
+        )
+        .bind(invitation_id)
+        .bind(to_millis(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(used) = used else {
+            return Ok(Use::Refused);
+        };
+        let use_count: i64 = used.try_get("use_count")?;
+        let max_uses: Option<i64> = used.try_get("max_uses")?;
+        // The connection and the events: one query on SQLite.
+        let mut batch = Batch::default();
+        match write {
+            ConnectionWrite::Create(c) => {
+                batch.push(|args| connection_statement(args, c))?;
+            }
+            ConnectionWrite::Update(c) => {
+                // Dropping the transaction rolls the increment back.
+                if !reconnect_connection_row(&mut tx, c).await? {
+                    return Ok(Use::ConnectionGone);
+                }
+            }
+        }
+        let last_use = max_uses == Some(use_count);
+        push_events(
+            &mut batch,
+            events.iter().chain(last_use.then_some(fulfilled)),
+        )?;
+        batch.execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Use::Used(use_count))
+    }
+
+    async fn invitations_to_expire(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Invitation>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            // The terms of the partial index invitations_expiry_due, as written there.
+            "SELECT {INVITATION_COLUMNS} FROM invitations WHERE expired_event_at IS NULL \
+             AND revoked_at IS NULL AND expires_at IS NOT NULL \
+             AND (max_uses IS NULL OR use_count < max_uses) AND expires_at <= $1 \
+             ORDER BY expires_at, id LIMIT $2"
+        )))
+        .bind(to_millis(now))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?
+        .iter()
+        .map(invitation_row)
+        .collect()
+    }
+
+    async fn mark_invitation_expired(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer().begin().await?;
+        let done = sqlx::query(
+            "UPDATE invitations SET expired_event_at = $2 \
+             WHERE id = $1 AND expired_event_at IS NULL",
+        )
+        .bind(id)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        commit_if_changed(tx, done.rows_affected() > 0, std::slice::from_ref(event)).await
+    }
+}

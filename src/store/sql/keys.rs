@@ -1,0 +1,63 @@
+//! API keys in SQL: looked up by the key's hash.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::Backend;
+use crate::domain::account::{ApiKey, Scope};
+use crate::store::{ApiKeyStore, StoreResult, to_millis};
+
+#[async_trait]
+impl ApiKeyStore for Backend {
+    async fn create_api_key(
+        &self,
+        key: &ApiKey,
+        key_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (id, account_id, key_hash, prefix, scopes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(key.id)
+        .bind(key.account_id)
+        .bind(key_hash)
+        .bind(&key.prefix)
+        .bind(Json(&key.scopes))
+        .bind(to_millis(now))
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKey>> {
+        let row = sqlx::query(
+            "SELECT id, account_id, prefix, scopes, revoked_at FROM api_keys \
+             WHERE key_hash = $1",
+        )
+        .bind(key_hash)
+        .fetch_optional(self.reader())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(ApiKey {
+            id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
+            prefix: row.try_get("prefix")?,
+            scopes: row.try_get::<Json<Vec<Scope>>, _>("scopes")?.0,
+            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        }))
+    }
+
+    async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id)
+                .bind(to_millis(now))
+                .execute(self.writer())
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
