@@ -11,7 +11,8 @@ use hmac::Mac;
 use uuid::Uuid;
 
 use super::envelope::{CryptoError, Keyring};
-use super::token::{random_token, sha256};
+use super::token::random_token;
+use crate::domain::values::TokenHash;
 use crate::secret::Secret;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -44,8 +45,8 @@ impl GuestCookie {
     }
 
     /// The key of the session's row.
-    pub fn id_hash(&self) -> Vec<u8> {
-        sha256(self.id.expose().as_bytes())
+    pub fn id_hash(&self) -> TokenHash {
+        TokenHash::of(self.id.expose().as_bytes())
     }
 
     /// The cookie's value, signed with the active master key's derived key.

@@ -4,6 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use crate::domain::values::TokenHash;
 use crate::secret::Secret;
 
 /// `N` bytes from the OS CSPRNG. Without the OS generator no secret can be made safely, so a
@@ -61,8 +62,8 @@ pub fn sha256(input: &[u8]) -> Vec<u8> {
 
 /// How an emailed code is kept: the SHA-256 of the guest session's hash and the code, so a
 /// code is worthless outside the session it was sent to.
-pub fn email_code_hash(session_hash: &[u8], code: &str) -> Vec<u8> {
-    let mut input = session_hash.to_vec();
+pub fn email_code_hash(session_hash: &TokenHash, code: &str) -> Vec<u8> {
+    let mut input = session_hash.as_bytes().to_vec();
     input.extend_from_slice(code.as_bytes());
     sha256(&input)
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::connector::{ConnectorSpec, FieldType};
 use super::invitation::Invitation;
+use super::values::TokenHash;
 
 /// How long a guest session lasts.
 pub const SESSION_TTL: Duration = Duration::hours(1);
@@ -23,7 +24,7 @@ pub const RESEND_INTERVAL: Duration = Duration::seconds(60);
 /// invitation's pages and opens nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuestSession {
-    pub id_hash: Vec<u8>,
+    pub id_hash: TokenHash,
     pub invitation_id: Uuid,
     pub language: String,
     /// The allowed address the guest proved, if any.
@@ -47,7 +48,7 @@ impl GuestSession {
     /// A session not stored yet, as its cookie describes it: started `SESSION_TTL` before it
     /// ends, nothing proven or picked.
     pub fn unstored(
-        id_hash: Vec<u8>,
+        id_hash: TokenHash,
         invitation_id: Uuid,
         language: &str,
         expires_at: DateTime<Utc>,
@@ -450,7 +451,7 @@ mod tests {
 
     #[test]
     fn a_replaced_or_ended_session_is_not_live() {
-        let mut s = GuestSession::unstored(vec![1], Uuid::nil(), "de", at(60));
+        let mut s = GuestSession::unstored(TokenHash::of(b"1"), Uuid::nil(), "de", at(60));
         assert_eq!(s.created_at, at(0));
         assert!(!s.stored);
         assert!(s.is_live(at(59)));

@@ -3,9 +3,10 @@
 use uuid::Uuid;
 
 use super::{Portico, ServiceError, ServiceResult};
-use crate::crypto::token::{new_api_key, sha256};
+use crate::crypto::token::new_api_key;
 use crate::domain::account::{Account, ApiKey, Scope};
 use crate::domain::invitation::check_text;
+use crate::domain::values::TokenHash;
 use crate::secret::Secret;
 
 /// Characters of a key kept in clear to recognise it in lists (`pk_` and 8 more).
@@ -58,7 +59,7 @@ impl Portico {
             revoked: false,
         };
         self.store
-            .create_api_key(&key, &sha256(secret.expose().as_bytes()), self.now())
+            .create_api_key(&key, &TokenHash::of(secret.expose().as_bytes()), self.now())
             .await?;
         Ok((key, secret))
     }
@@ -81,15 +82,16 @@ impl Portico {
     /// have 256 bits of entropy, so a slow password hash would add cost and no safety. A key
     /// confirmed less than `KEY_CACHE_TTL` (2 s) ago is taken from the key cache.
     pub async fn authenticate(&self, presented: &Secret<String>) -> ServiceResult<Option<ApiKey>> {
-        let hash = sha256(presented.expose().as_bytes());
+        let hash = TokenHash::of(presented.expose().as_bytes());
         let now = std::time::Instant::now();
-        if let Some(key) = self.api_keys.get(&hash, now) {
+        if let Some(key) = self.api_keys.get(hash.as_bytes(), now) {
             return Ok(Some(key));
         }
         let generation = self.api_keys.generation();
         let key = self.store.find_api_key(&hash).await?.filter(|k| !k.revoked);
         if let Some(key) = &key {
-            self.api_keys.insert(hash, key.clone(), now, generation);
+            self.api_keys
+                .insert(hash.as_bytes().to_vec(), key.clone(), now, generation);
         }
         Ok(key)
     }

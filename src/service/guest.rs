@@ -21,6 +21,7 @@ use crate::domain::guest::{
 };
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
 use crate::domain::values::Email;
+use crate::domain::values::TokenHash;
 use crate::i18n::{Arg, t, t_args};
 use crate::secret::Secret;
 use crate::store::{CodeSaved, ConnectionWrite, Counted, GuestAttempt, Use};
@@ -191,7 +192,7 @@ impl Portico {
     pub async fn peek_link(&self, token: &str) -> GuestResult<Invitation> {
         let invitation = self
             .store
-            .find_invitation_by_token(&sha256(token.as_bytes()))
+            .find_invitation_by_token(&TokenHash::of(token.as_bytes()))
             .await?
             .ok_or(GuestError::UnknownLink)?;
         self.usable(&invitation)?;
@@ -528,7 +529,7 @@ impl Portico {
         if !guest.session.stored {
             return Ok(None);
         }
-        let session_hash = guest.session.id_hash.clone();
+        let session_hash = guest.session.id_hash;
         let Some(stored) = self.store.get_email_code(&session_hash).await? else {
             return Ok(None);
         };

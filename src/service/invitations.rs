@@ -9,6 +9,7 @@ use crate::crypto::binding;
 use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::invitation::{Invitation, InvitationKind, Limits, NewInvitation, Target};
+use crate::domain::values::TokenHash;
 use crate::i18n::{Arg, t_args};
 use crate::store::{
     CreatedConnection, IdempotentResponse, Inserted, InvitationFilter, OutboxEmail, Page,
@@ -164,7 +165,7 @@ impl Portico {
             .store
             .insert_invitation(
                 &invitation,
-                &sha256(token.expose().as_bytes()),
+                &TokenHash::of(token.expose().as_bytes()),
                 &[event],
                 &emails,
                 stored_reply.as_ref(),

@@ -9,6 +9,7 @@ use super::{OutboxEmail, StoreResult};
 use crate::domain::event::NewEvent;
 use crate::domain::guest::{AttemptKind, AttemptLimit, EmailCode, GuestSession, LockScope};
 use crate::domain::invitation::Invitation;
+use crate::domain::values::TokenHash;
 
 /// One attempt counted against an invitation's limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,12 +55,12 @@ pub trait GuestStore: Send + Sync {
     /// that invitation).
     async fn get_guest_session(
         &self,
-        id_hash: &[u8],
+        id_hash: &TokenHash,
         invitation_id: Uuid,
     ) -> StoreResult<Option<(Option<GuestSession>, Invitation)>>;
-    async fn set_session_language(&self, id_hash: &[u8], language: &str) -> StoreResult<()>;
+    async fn set_session_language(&self, id_hash: &TokenHash, language: &str) -> StoreResult<()>;
     /// Remembers the connector the guest picked for a category invitation.
-    async fn set_session_connector(&self, id_hash: &[u8], connector: &str) -> StoreResult<()>;
+    async fn set_session_connector(&self, id_hash: &TokenHash, connector: &str) -> StoreResult<()>;
     /// Replaces the session's email code and remembers the address; `email` (the message
     /// carrying the code) is queued in the same transaction when the address is allowed. Atomic
     /// with the limits: nothing is written, and the reason comes back, when the invitation's
@@ -68,7 +69,7 @@ pub trait GuestStore: Send + Sync {
     #[allow(clippy::too_many_arguments)]
     async fn save_email_code(
         &self,
-        session_hash: &[u8],
+        session_hash: &TokenHash,
         pending_email: &str,
         code: &EmailCode,
         replaceable_before: DateTime<Utc>,
@@ -76,17 +77,21 @@ pub trait GuestStore: Send + Sync {
         sent: &GuestAttempt,
         limit: &AttemptLimit,
     ) -> StoreResult<CodeSaved>;
-    async fn get_email_code(&self, session_hash: &[u8]) -> StoreResult<Option<EmailCode>>;
+    async fn get_email_code(&self, session_hash: &TokenHash) -> StoreResult<Option<EmailCode>>;
     /// Takes one try of the session's code, atomically, if fewer than `max` were taken: the
     /// tries taken before this one, or `None` when there is no code or no try left.
-    async fn take_code_attempt(&self, session_hash: &[u8], max: i32) -> StoreResult<Option<i32>>;
+    async fn take_code_attempt(
+        &self,
+        session_hash: &TokenHash,
+        max: i32,
+    ) -> StoreResult<Option<i32>>;
     /// Proves the address by replacing the session: the old row is marked replaced (its cookie
     /// then opens nothing), `session` (a new id, the address proven) is stored, the code and
     /// the invitation-wide try `tried` are dropped, `event` (`invitation.email_verified`) is
     /// written. `false`, and nothing written, when the old session was replaced already.
     async fn verify_session_email(
         &self,
-        old_hash: &[u8],
+        old_hash: &TokenHash,
         session: &GuestSession,
         tried: Uuid,
         now: DateTime<Utc>,

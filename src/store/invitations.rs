@@ -10,6 +10,7 @@ use crate::crypto::WrappedKey;
 use crate::domain::connection::Connection;
 use crate::domain::event::NewEvent;
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
+use crate::domain::values::TokenHash;
 
 #[derive(Debug, Clone, Default)]
 pub struct InvitationFilter {
@@ -76,7 +77,7 @@ pub trait InvitationStore: Send + Sync {
     async fn insert_invitation(
         &self,
         invitation: &Invitation,
-        token_hash: &[u8],
+        token_hash: &TokenHash,
         events: &[NewEvent],
         emails: &[OutboxEmail],
         idempotency: Option<&IdempotentResponse>,
@@ -107,7 +108,10 @@ pub trait InvitationStore: Send + Sync {
         invitation_ids: &[Uuid],
     ) -> StoreResult<Vec<CreatedConnection>>;
 
-    async fn find_invitation_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<Invitation>>;
+    async fn find_invitation_by_token(
+        &self,
+        token_hash: &TokenHash,
+    ) -> StoreResult<Option<Invitation>>;
     /// Marks the invitation opened and writes `event` (its `invitation.opened`), unless it was
     /// opened before: once, however many guests open it at the same time. `false` when it
     /// already was.

@@ -6,15 +6,16 @@ use uuid::Uuid;
 
 use super::StoreResult;
 use crate::domain::account::ApiKey;
+use crate::domain::values::TokenHash;
 
 #[async_trait]
 pub trait ApiKeyStore: Send + Sync {
     async fn create_api_key(
         &self,
         key: &ApiKey,
-        key_hash: &[u8],
+        key_hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
-    async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKey>>;
+    async fn find_api_key(&self, key_hash: &TokenHash) -> StoreResult<Option<ApiKey>>;
     async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
 }

@@ -371,3 +371,15 @@ macro_rules! both {
         }
     };
 }
+
+/// A migrated store of its own on a fresh database of `backend` (no server, no workers), and
+/// the temp dir a SQLite file lives in.
+pub async fn fresh_store(backend: Backend) -> (Arc<dyn portico::store::Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("store.db").display()),
+        Backend::Postgres => fresh_pg_database().await,
+    };
+    let store = portico::store::open(&url).await.expect("open the store");
+    (store, dir)
+}

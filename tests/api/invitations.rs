@@ -459,7 +459,13 @@ async fn a_failed_write_leaves_nothing_behind_and_the_next_one_works(app: TestAp
     let failed = app
         .portico
         .store
-        .insert_invitation(&fresh, b"another token hash", &[event], &[], None)
+        .insert_invitation(
+            &fresh,
+            &portico::domain::values::TokenHash::of(b"another token"),
+            &[event],
+            &[],
+            None,
+        )
         .await;
 
     assert!(failed.is_err(), "the event id is taken");

@@ -6,22 +6,9 @@ use std::collections::BTreeSet;
 use portico::crypto::WrappedKey;
 use portico::domain::event::{EventType, NewEvent};
 use portico::domain::webhook::WebhookEndpoint;
-use portico::store::Store;
-use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, fresh_pg_database, start_time};
-
-/// A migrated store of its own (no server, no workers), and the temp dir a SQLite file lives in.
-async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.path().join("rules.db").display()),
-        Backend::Postgres => fresh_pg_database().await,
-    };
-    let store = portico::store::open(&url).await.expect("open the store");
-    (store, dir)
-}
+use crate::helpers::{Backend, fresh_store, start_time};
 
 fn endpoint(account_id: Uuid, event_types: &[&str], disabled: bool) -> WebhookEndpoint {
     WebhookEndpoint {

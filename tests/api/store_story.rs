@@ -12,11 +12,10 @@ use portico::domain::invitation::{EndUser, Invitation, InvitationKind, Invitatio
 use portico::store::{ConnectionWrite, Inserted, InvitationFilter, Page, Store, Use};
 use serde_json::{Map, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::both;
-use crate::helpers::{Backend, TestApp, fresh_pg_database, start_time};
+use crate::helpers::{Backend, TestApp, fresh_store, start_time};
 
 const STATUSES: [InvitationStatus; 4] = [
     InvitationStatus::Active,
@@ -105,24 +104,13 @@ fn edge_cases(account_id: Uuid, now: DateTime<Utc>) -> Vec<(&'static str, Invita
 
 async fn insert_all(store: &dyn Store, cases: &[(&str, Invitation)]) {
     for (name, invitation) in cases {
-        let token_hash = Uuid::new_v4().as_bytes().to_vec();
+        let token_hash = portico::domain::values::TokenHash::of(Uuid::new_v4().as_bytes());
         let inserted = store
             .insert_invitation(invitation, &token_hash, &[], &[], None)
             .await
             .unwrap();
         assert_eq!(inserted, Inserted::Yes, "{name}");
     }
-}
-
-/// A store of its own (no workers) on a fresh database of `backend`.
-async fn open_store(backend: Backend) -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.path().join("story.db").display()),
-        Backend::Postgres => fresh_pg_database().await,
-    };
-    let store = portico::store::open(&url).await.expect("store");
-    (store, dir)
 }
 
 async fn listed(
@@ -258,7 +246,7 @@ async fn assert_uses_agree(store: &dyn Store, account_id: Uuid, now: DateTime<Ut
 }
 
 async fn the_store_agrees_with_the_domain_on_every_status(backend: Backend) {
-    let (store, _dir) = open_store(backend).await;
+    let (store, _dir) = fresh_store(backend).await;
     let now = start_time();
     let account = store.create_account("Story", None, now).await.unwrap();
     let cases = edge_cases(account.id, now);

@@ -10,13 +10,14 @@ use super::batch::{Args, Batch, Tx, arg, placeholders};
 use super::events::{insert_events, push_events};
 use super::invitations::{INVITATION_COLUMNS, invitation_row};
 use super::outbox::outbox_statement;
-use super::shared::{DbRow, maybe_time, prefixed, time};
+use super::shared::{DbRow, corrupt, maybe_time, prefixed, time};
 use super::{Backend, Db};
 use crate::domain::event::NewEvent;
 use crate::domain::guest::{
     AttemptDecision, AttemptKind, AttemptLimit, EmailCode, GuestSession, LockScope,
 };
 use crate::domain::invitation::Invitation;
+use crate::domain::values::TokenHash;
 use crate::store::{
     CodeSaved, Counted, GuestAttempt, GuestStore, OutboxEmail, StoreResult, from_millis, to_millis,
 };
@@ -35,7 +36,7 @@ fn guest_session_row(row: &DbRow) -> StoreResult<Option<GuestSession>> {
         return Ok(None);
     };
     Ok(Some(GuestSession {
-        id_hash,
+        id_hash: TokenHash::parse(&id_hash).ok_or_else(|| corrupt("guest session id"))?,
         invitation_id: row.try_get("s_invitation_id")?,
         language: row.try_get("s_language")?,
         verified_email: row.try_get("s_verified_email")?,
@@ -55,7 +56,7 @@ fn guest_session_statement(args: &mut Args, s: &GuestSession) -> StoreResult<Str
          ON CONFLICT (id_hash) DO NOTHING",
         placeholders(args, 8)
     );
-    arg(args, &s.id_hash)?;
+    arg(args, s.id_hash.as_bytes())?;
     arg(args, s.invitation_id)?;
     arg(args, &s.language)?;
     arg(args, &s.verified_email)?;
@@ -173,7 +174,7 @@ impl GuestStore for Backend {
 
     async fn get_guest_session(
         &self,
-        id_hash: &[u8],
+        id_hash: &TokenHash,
         invitation_id: Uuid,
     ) -> StoreResult<Option<(Option<GuestSession>, Invitation)>> {
         // One read on a reader connection: every guest request starts here.
@@ -183,7 +184,7 @@ impl GuestStore for Backend {
              WHERE i.id = $2",
             prefixed("i", INVITATION_COLUMNS)
         )))
-        .bind(id_hash)
+        .bind(id_hash.as_bytes())
         .bind(invitation_id)
         .fetch_optional(self.reader())
         .await?;
@@ -191,18 +192,18 @@ impl GuestStore for Backend {
         Ok(Some((guest_session_row(&row)?, invitation_row(&row)?)))
     }
 
-    async fn set_session_language(&self, id_hash: &[u8], language: &str) -> StoreResult<()> {
+    async fn set_session_language(&self, id_hash: &TokenHash, language: &str) -> StoreResult<()> {
         sqlx::query("UPDATE guest_sessions SET language = $2 WHERE id_hash = $1")
-            .bind(id_hash)
+            .bind(id_hash.as_bytes())
             .bind(language)
             .execute(self.writer())
             .await?;
         Ok(())
     }
 
-    async fn set_session_connector(&self, id_hash: &[u8], connector: &str) -> StoreResult<()> {
+    async fn set_session_connector(&self, id_hash: &TokenHash, connector: &str) -> StoreResult<()> {
         sqlx::query("UPDATE guest_sessions SET connector = $2 WHERE id_hash = $1")
-            .bind(id_hash)
+            .bind(id_hash.as_bytes())
             .bind(connector)
             .execute(self.writer())
             .await?;
@@ -211,7 +212,7 @@ impl GuestStore for Backend {
 
     async fn save_email_code(
         &self,
-        session_hash: &[u8],
+        session_hash: &TokenHash,
         pending_email: &str,
         code: &EmailCode,
         replaceable_before: DateTime<Utc>,
@@ -237,7 +238,7 @@ impl GuestStore for Backend {
             AttemptDecision::Count(_) => {}
         }
         sqlx::query("DELETE FROM email_codes WHERE session_hash = $1 AND created_at <= $2")
-            .bind(session_hash)
+            .bind(session_hash.as_bytes())
             .bind(to_millis(replaceable_before))
             .execute(&mut *tx)
             .await?;
@@ -248,7 +249,7 @@ impl GuestStore for Backend {
              $4, $5, $6 FROM guest_sessions WHERE id_hash = $1 \
              ON CONFLICT (session_hash) DO NOTHING",
         )
-        .bind(session_hash)
+        .bind(session_hash.as_bytes())
         .bind(&code.email)
         .bind(&code.code_hash)
         .bind(code.attempts)
@@ -262,7 +263,7 @@ impl GuestStore for Backend {
             return Ok(CodeSaved::TooSoon);
         }
         sqlx::query("UPDATE guest_sessions SET pending_email = $2 WHERE id_hash = $1")
-            .bind(session_hash)
+            .bind(session_hash.as_bytes())
             .bind(pending_email)
             .execute(&mut *tx)
             .await?;
@@ -275,12 +276,12 @@ impl GuestStore for Backend {
         Ok(CodeSaved::Saved)
     }
 
-    async fn get_email_code(&self, session_hash: &[u8]) -> StoreResult<Option<EmailCode>> {
+    async fn get_email_code(&self, session_hash: &TokenHash) -> StoreResult<Option<EmailCode>> {
         let row = sqlx::query(
             "SELECT email, code_hash, attempts, created_at, expires_at FROM email_codes \
              WHERE session_hash = $1",
         )
-        .bind(session_hash)
+        .bind(session_hash.as_bytes())
         .fetch_optional(self.writer())
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -293,14 +294,18 @@ impl GuestStore for Backend {
         }))
     }
 
-    async fn take_code_attempt(&self, session_hash: &[u8], max: i32) -> StoreResult<Option<i32>> {
+    async fn take_code_attempt(
+        &self,
+        session_hash: &TokenHash,
+        max: i32,
+    ) -> StoreResult<Option<i32>> {
         // One statement: concurrent guesses each take their own try, never more than
         // `max` in all.
         let row = sqlx::query(
             "UPDATE email_codes SET attempts = attempts + 1 \
              WHERE session_hash = $1 AND attempts < $2 RETURNING attempts",
         )
-        .bind(session_hash)
+        .bind(session_hash.as_bytes())
         .bind(max)
         .fetch_optional(self.writer())
         .await?;
@@ -310,7 +315,7 @@ impl GuestStore for Backend {
 
     async fn verify_session_email(
         &self,
-        old_hash: &[u8],
+        old_hash: &TokenHash,
         session: &GuestSession,
         tried: Uuid,
         now: DateTime<Utc>,
@@ -321,7 +326,7 @@ impl GuestStore for Backend {
             "UPDATE guest_sessions SET replaced_at = $2, pending_email = NULL \
              WHERE id_hash = $1 AND replaced_at IS NULL",
         )
-        .bind(old_hash)
+        .bind(old_hash.as_bytes())
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?
@@ -332,7 +337,9 @@ impl GuestStore for Backend {
         }
         let mut batch = Batch::of(|args| guest_session_statement(args, session))?;
         batch
-            .push(|args| delete_statement(args, "email_codes", "session_hash", old_hash))?
+            .push(|args| {
+                delete_statement(args, "email_codes", "session_hash", old_hash.as_bytes())
+            })?
             .push(|args| delete_statement(args, "guest_attempts", "id", tried))?;
         push_events(&mut batch, std::slice::from_ref(event))?;
         batch.execute(&mut tx).await?;

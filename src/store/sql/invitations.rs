@@ -18,6 +18,7 @@ use super::{Backend, Db};
 use crate::domain::connector::Direction;
 use crate::domain::event::NewEvent;
 use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
+use crate::domain::values::TokenHash;
 use crate::store::{
     ConnectionWrite, CreatedConnection, IdempotentResponse, Inserted, InvitationFilter,
     InvitationStore, OutboxEmail, Page, StoreResult, Use, to_millis,
@@ -62,7 +63,7 @@ pub(super) fn invitation_row(row: &DbRow) -> StoreResult<Invitation> {
 fn invitation_statement(
     args: &mut Args,
     inv: &Invitation,
-    token_hash: &[u8],
+    token_hash: &TokenHash,
 ) -> StoreResult<String> {
     let sql = format!(
         "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES {}",
@@ -91,7 +92,7 @@ fn invitation_statement(
     arg(args, &inv.category)?;
     arg(args, &inv.remote_environment)?;
     arg(args, inv.opened_at.map(to_millis))?;
-    arg(args, token_hash)?;
+    arg(args, token_hash.as_bytes())?;
     Ok(sql)
 }
 
@@ -130,7 +131,7 @@ impl InvitationStore for Backend {
     async fn insert_invitation(
         &self,
         inv: &Invitation,
-        token_hash: &[u8],
+        token_hash: &TokenHash,
         events: &[NewEvent],
         emails: &[OutboxEmail],
         idempotency: Option<&IdempotentResponse>,
@@ -296,11 +297,14 @@ impl InvitationStore for Backend {
         Ok(created)
     }
 
-    async fn find_invitation_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<Invitation>> {
+    async fn find_invitation_by_token(
+        &self,
+        token_hash: &TokenHash,
+    ) -> StoreResult<Option<Invitation>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1"
         )))
-        .bind(token_hash)
+        .bind(token_hash.as_bytes())
         .fetch_optional(self.reader())
         .await?
         .as_ref()

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::Backend;
 use crate::domain::account::{ApiKey, Scope};
+use crate::domain::values::TokenHash;
 use crate::store::{ApiKeyStore, StoreResult, to_millis};
 
 #[async_trait]
@@ -15,7 +16,7 @@ impl ApiKeyStore for Backend {
     async fn create_api_key(
         &self,
         key: &ApiKey,
-        key_hash: &[u8],
+        key_hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
@@ -24,7 +25,7 @@ impl ApiKeyStore for Backend {
         )
         .bind(key.id)
         .bind(key.account_id)
-        .bind(key_hash)
+        .bind(key_hash.as_bytes())
         .bind(&key.prefix)
         .bind(Json(&key.scopes))
         .bind(to_millis(now))
@@ -33,12 +34,12 @@ impl ApiKeyStore for Backend {
         Ok(())
     }
 
-    async fn find_api_key(&self, key_hash: &[u8]) -> StoreResult<Option<ApiKey>> {
+    async fn find_api_key(&self, key_hash: &TokenHash) -> StoreResult<Option<ApiKey>> {
         let row = sqlx::query(
             "SELECT id, account_id, prefix, scopes, revoked_at FROM api_keys \
              WHERE key_hash = $1",
         )
-        .bind(key_hash)
+        .bind(key_hash.as_bytes())
         .fetch_optional(self.reader())
         .await?;
         let Some(row) = row else { return Ok(None) };
