@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod delivery;
 pub mod domain;
 pub mod egress;
+pub mod fresh_database;
 pub mod http;
 pub mod i18n;
 pub mod secret;

@@ -8,7 +8,6 @@ use portico::domain::account::{Account, Scope};
 use portico::service::Portico;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
-use sqlx::Connection;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
@@ -28,19 +27,13 @@ pub fn pg_admin_url() -> String {
 /// not there: the test command starts it.
 pub async fn fresh_pg_database() -> String {
     let admin_url = pg_admin_url();
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| {
+    match portico::fresh_database::create(&admin_url, "portico_t").await {
+        Ok(database) => database.url,
+        Err(portico::fresh_database::FreshDatabaseError::Connect(e)) => {
             panic!("PostgreSQL is needed at {admin_url} (set PORTICO_TEST_PG_URL): {e}")
-        });
-    let name = format!("portico_t_{}", uuid::Uuid::new_v4().simple());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    let mut url = url::Url::parse(&admin_url).expect("PORTICO_TEST_PG_URL is a URL");
-    url.set_path(&name);
-    url.to_string()
+        }
+        Err(e) => panic!("create test database: {e:?}"),
+    }
 }
 
 /// A fixed, millisecond-aligned start time for the manual clock.
