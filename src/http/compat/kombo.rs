@@ -1,4 +1,4 @@
-//! Kombo's `POST /v1/connect/create-link` (seed 002) and the reconnection link
+//! Kombo's `POST /v1/connect/create-link` and the reconnection link
 //! `POST /v1/integrations/{integration_id}/relink`: a link for an end user to connect one HRIS,
 //! ATS or assessment tool. Without `integration_tool` the guest picks a tool of the category.
 

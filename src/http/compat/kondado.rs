@@ -1,4 +1,4 @@
-//! Kondado's `POST /collection_guests` (seed 000): invite a temporary user to create one source
+//! Kondado's `POST /collection_guests`: invite a temporary user to create one source
 //! or destination. `client_id` must be the key's account `number`; `parent_collection_id` is a
 //! connector `number`; the link goes to `recipient_email`, the only address allowed to use it.
 

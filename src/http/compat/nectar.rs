@@ -1,4 +1,4 @@
-//! Nectar's invitations (seed 003): `POST /v2/invitation/connection/{connection_id}`
+//! Nectar's invitations: `POST /v2/invitation/connection/{connection_id}`
 //! (reconnect), `POST /v2/invitation/connection` (create, with `prefill`),
 //! `GET /v2/invitation/{id}` and a revoke, in Nectar's camelCase shape with upper-case statuses.
 //! Nectar's defaults differ from the native API's: no `expiresInSeconds` means never expires,
