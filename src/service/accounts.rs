@@ -82,7 +82,7 @@ impl Portico {
     /// confirmed less than `KEY_CACHE_TTL` (2 s) ago is taken from the key cache.
     pub async fn authenticate(&self, presented: &Secret<String>) -> ServiceResult<Option<ApiKey>> {
         let hash = sha256(presented.expose().as_bytes());
-        let now = std::time::Instant::now();
+        let now = self.now();
         if let Some(key) = self.api_keys.get(&hash, now) {
             return Ok(Some(key));
         }
