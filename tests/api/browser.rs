@@ -139,7 +139,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{CHROMEDRIVER} did not start ({e}); run scripts/test"));
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
-        let (http, status, log) = (&http, &format!("{base}/status"), &log);
+        let (http, status, driver_log) = (&http, &format!("{base}/status"), &log);
         eventually(
             &format!("chromedriver answers on {status}"),
             || async move {
@@ -153,7 +153,7 @@ impl Browser {
                 ready.then_some(()).ok_or_else(|| {
                     format!(
                         "its log: {}",
-                        std::fs::read_to_string(log).unwrap_or_default()
+                        std::fs::read_to_string(driver_log).unwrap_or_default()
                     )
                 })
             },
