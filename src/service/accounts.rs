@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Portico, ServiceError, ServiceResult};
+use super::{Conflict, Portico, ServiceError, ServiceResult};
 use crate::crypto::token::{new_api_key, sha256};
 use crate::domain::account::{Account, ApiKey, Scope};
 use crate::domain::invitation::check_text;
@@ -26,8 +26,8 @@ impl Portico {
             return Err(ServiceError::Invalid(errors));
         }
         match self.store.create_account(name, number, self.now()).await {
-            Err(crate::store::StoreError::Conflict(what)) => {
-                Err(ServiceError::Conflict(what.into()))
+            Err(crate::store::StoreError::Conflict(_)) => {
+                Err(ServiceError::Conflict(Conflict::AccountNumberTaken))
             }
             other => Ok(other?),
         }

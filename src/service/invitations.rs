@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::mail::Draft;
 use super::views::{InvitationObject, to_json};
-use super::{Portico, ServiceError, ServiceResult};
+use super::{Conflict, Portico, ServiceError, ServiceResult};
 use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::invitation::{Invitation, InvitationKind, Limits, NewInvitation, Target};
@@ -185,9 +185,9 @@ impl Portico {
             (Inserted::KeyTaken, Some(idem)) => self
                 .replay(account_id, idem)
                 .await?
-                .ok_or_else(|| ServiceError::Conflict("idempotency key in use".into())),
+                .ok_or_else(|| ServiceError::Conflict(Conflict::IdempotencyKeyInUse)),
             (Inserted::KeyTaken, None) => {
-                Err(ServiceError::Conflict("idempotency key in use".into()))
+                Err(ServiceError::Conflict(Conflict::IdempotencyKeyInUse))
             }
         }
     }

@@ -79,9 +79,7 @@ pub enum ServiceError {
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
     #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
     #[error("this Idempotency-Key was used with another request body")]
     IdempotencyMismatch,
     #[error("the connector check failed: {0}")]
@@ -90,6 +88,15 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+}
+
+/// Why a request conflicts with what is stored; the text is what the client reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("account number is taken")]
+    AccountNumberTaken,
+    #[error("idempotency key in use")]
+    IdempotencyKeyInUse,
 }
 
 impl ServiceError {

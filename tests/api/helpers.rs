@@ -46,6 +46,23 @@ pub async fn fresh_pg_database() -> String {
     url.to_string()
 }
 
+/// Runs one SQL statement on the database at `url` (SQLite or PostgreSQL), past Portico.
+pub async fn execute_sql(url: &str, statement: &str) {
+    let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()));
+    let done = if url.starts_with("sqlite") {
+        let mut db = sqlx::SqliteConnection::connect(url)
+            .await
+            .expect("open SQLite");
+        statement.execute(&mut db).await.map(drop)
+    } else {
+        let mut db = sqlx::PgConnection::connect(url)
+            .await
+            .expect("connect to PostgreSQL");
+        statement.execute(&mut db).await.map(drop)
+    };
+    done.unwrap_or_else(|e| panic!("{e}"));
+}
+
 /// A fixed, millisecond-aligned start time for the manual clock.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()

@@ -80,6 +80,7 @@ fn failure(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 fn from_api(e: ApiError) -> Response {
+    e.report();
     let message = match &e {
         ApiError::Validation(errors) => describe(errors, RENAMES),
         other => other.to_string(),
