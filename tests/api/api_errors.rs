@@ -272,9 +272,21 @@ async fn openapi_describes_the_api(app: TestApp) {
         "/v1/connectors",
         "/v1/connectors/{id}",
         "/v1/events",
+        "/collection_guests",
+        "/v1/connect/create-link",
+        "/v1/integrations/{integration_id}/relink",
+        "/v2/invitation/connection",
+        "/v2/invitation/connection/{connection_id}",
+        "/v2/invitation/{id}",
+        "/v2/invitation/{id}/revoke",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is missing");
     }
+    let created = &doc["paths"]["/v1/invitations"]["post"]["responses"]["201"];
+    assert_eq!(
+        created["headers"]["x-request-id"]["schema"]["type"], "string",
+        "{created}"
+    );
     for method in ["get", "patch", "delete"] {
         assert!(doc["paths"]["/v1/connections/{id}"].get(method).is_some());
     }
