@@ -1,4 +1,4 @@
-//! Hardening of issue 10: private files (the mailbox, the master key), master key rotation that
+//! Hardening: private files (the mailbox, the master key), master key rotation that
 //! ends, alone or beside another rotation, and `/metrics` behind a bearer token.
 
 use reqwest::StatusCode;
