@@ -84,8 +84,12 @@ enum Command {
         #[command(subcommand)]
         command: InvitationsCommand,
     },
-    /// Print the OpenAPI document.
-    Openapi,
+    /// Print the OpenAPI document (the committed openapi.json is this output).
+    Openapi {
+        /// Print nothing; fail unless FILE (default openapi.json) is exactly the document.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "openapi.json")]
+        check: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,9 +214,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Serve { .. } = cli.command {
         return serve(&settings).await;
     }
-    if let Command::Openapi = cli.command {
-        println!("{}", crate::http::openapi().to_pretty_json()?);
-        return Ok(());
+    if let Command::Openapi { check } = &cli.command {
+        let document = crate::http::openapi().to_pretty_json()?;
+        return match check {
+            None => {
+                println!("{document}");
+                Ok(())
+            }
+            Some(file) => check_openapi(file, &document),
+        };
     }
     let public_url = settings.public_url(settings.listen);
     let portico = app::open(&settings, public_url, Arc::new(SystemClock)).await?;
@@ -309,9 +319,31 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
                 .map_err(explain)?;
             print_json(&json!(created.invitation));
         }
-        Command::Serve { .. } | Command::Openapi => unreachable!("handled before"),
+        Command::Serve { .. } | Command::Openapi { .. } => unreachable!("handled before"),
     }
     Ok(())
+}
+
+/// Fails, saying how to regenerate it, unless `file` holds `document` (give or take the
+/// final newline).
+fn check_openapi(file: &std::path::Path, document: &str) -> anyhow::Result<()> {
+    let regenerate = format!("regenerate it with `portico openapi > {}`", file.display());
+    let committed = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {}; {regenerate}", file.display()))?;
+    if committed.trim_end() == document.trim_end() {
+        return Ok(());
+    }
+    let line = committed
+        .lines()
+        .zip(document.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| committed.lines().count().min(document.lines().count()))
+        + 1;
+    bail!(
+        "{} is not the API description this build generates (they differ from line {line}); \
+         {regenerate}",
+        file.display()
+    )
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {

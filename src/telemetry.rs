@@ -1,5 +1,6 @@
 //! Logging: tracing to stderr, text or JSON. Secrets never reach it: they are typed
-//! (`Secret`), request logs name the matched route, never the raw path or headers.
+//! (`Secret`), request logs name the matched route, never the raw path or headers. A line
+//! written while a request is handled shows its `request` span, with the request id.
 
 use tracing_subscriber::EnvFilter;
 

@@ -1,10 +1,13 @@
 //! One error type for HTTP: every failure renders as RFC 9457 `application/problem+json`.
-//! Causes of 500s are logged and hidden from clients.
+//! The cause of a 500 is kept, logged with its whole chain, and hidden from clients, who get the
+//! request id to quote instead.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::error::Error;
+use std::fmt;
 use utoipa::ToSchema;
 
 use crate::checks::Reason;
@@ -24,6 +27,9 @@ pub struct Problem {
     /// One entry per invalid field, for 422s.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For 500s: the request's `x-request-id`, to quote when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,8 +57,9 @@ pub enum ApiError {
     /// Busy for now; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// A failure of ours; the cause is logged, never shown.
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] Box<dyn Error + Send + Sync>),
 }
 
 impl ApiError {
@@ -93,8 +100,15 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
+        let request_id = match self {
+            ApiError::Internal(_) => super::request_id::current(),
+            _ => None,
+        };
         let detail = match self {
-            ApiError::Internal(_) => Some("something went wrong on our side".to_string()),
+            ApiError::Internal(_) => Some(match &request_id {
+                Some(id) => format!("something went wrong on our side (request id {id})"),
+                None => "something went wrong on our side".to_string(),
+            }),
             ApiError::Validation(_) => Some("some fields are invalid; see errors".to_string()),
             other => Some(other.to_string()),
         };
@@ -107,15 +121,41 @@ impl ApiError {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
             },
+            request_id,
         }
+    }
+
+    /// Logs the cause of a 500, with its whole chain, in the request's span (which names the
+    /// request id); other errors are the client's and are not logged here.
+    pub fn report(&self) {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = %Chain(cause.as_ref()), "request failed");
+        }
+    }
+}
+
+/// An error and its sources on one line, `outer: inner: innermost`; a source whose text is
+/// already shown (thiserror's `{0}` often repeats it) is not written twice.
+pub struct Chain<'a>(pub &'a (dyn Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut written = self.0.to_string();
+        let mut next = self.0.source();
+        while let Some(source) = next {
+            let text = source.to_string();
+            if !written.contains(&text) {
+                written = format!("{written}: {text}");
+            }
+            next = source.source();
+        }
+        f.write_str(&written)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(%cause, "request failed");
-        }
+        self.report();
         let mut response = (self.status_code(), axum::Json(self.problem())).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -137,8 +177,7 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::NotFound(what) => ApiError::NotFound(format!("no such {what}")),
             ServiceError::Invalid(errors) => ApiError::Validation(errors),
-            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
-            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::Conflict(reason) => ApiError::Conflict(reason.to_string()),
             ServiceError::IdempotencyMismatch => ApiError::Unprocessable(e.to_string()),
             ServiceError::CheckFailed(f) => match (f.reason, f.field) {
                 (Reason::Busy, _) => ApiError::Unavailable(f.detail),
@@ -147,8 +186,8 @@ impl From<ServiceError> for ApiError {
                 }
                 _ => ApiError::Unprocessable(f.detail),
             },
-            ServiceError::Store(e) => ApiError::Internal(e.to_string()),
-            ServiceError::Crypto(e) => ApiError::Internal(e.to_string()),
+            ServiceError::Store(e) => ApiError::Internal(e.into()),
+            ServiceError::Crypto(e) => ApiError::Internal(e.into()),
         }
     }
 }
@@ -207,7 +246,31 @@ impl From<PathRejection> for ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::without_values;
+    use super::{Chain, without_values};
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("database error: {0}")]
+        Repeats(#[source] Inner),
+        #[error("the key file")]
+        Adds(#[source] Inner),
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("no such table: invitations")]
+    struct Inner;
+
+    #[test]
+    fn a_chain_shows_every_cause_once() {
+        assert_eq!(
+            Chain(&Outer::Adds(Inner)).to_string(),
+            "the key file: no such table: invitations"
+        );
+        assert_eq!(
+            Chain(&Outer::Repeats(Inner)).to_string(),
+            "database error: no such table: invitations"
+        );
+    }
 
     #[test]
     fn deserializer_messages_lose_the_values_they_quote() {

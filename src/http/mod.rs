@@ -1,4 +1,5 @@
-//! HTTP: the router (native API, health, OpenAPI), its middleware, and the server loop.
+//! HTTP: the router (native API, compatible APIs, guest pages, health, OpenAPI), its
+//! middleware, and the server loop.
 
 pub mod api;
 pub mod compat;
@@ -7,12 +8,14 @@ pub mod extract;
 mod metrics;
 mod openapi;
 pub mod pages;
+mod request_id;
 mod server;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -65,6 +68,13 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), server::request_timeout))
         .layer(from_fn(metrics::track))
         .layer(from_fn_with_state(state.clone(), server::resolve_client))
+        .layer(from_fn(request_id::in_span))
+        .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+        .layer(SetRequestIdLayer::new(
+            request_id::X_REQUEST_ID,
+            MakeRequestUuid,
+        ))
+        .layer(map_request(request_id::drop_unsafe))
         .with_state(state)
 }
 

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document: the handlers' annotations, plus what is true of every operation
-//! (security schemes, errors as `application/problem+json`), applied in one place.
+//! (security schemes, errors as `application/problem+json`, the `x-request-id` header), applied
+//! in one place.
 
 use utoipa::OpenApi;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
 
@@ -41,6 +43,11 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     if let Some(RefOr::T(Schema::Object(http))) = components.schemas.get_mut("HttpCheck") {
         http.additional_properties = None;
     }
+    let request_id = HeaderBuilder::new()
+        .description(Some(
+            "This request's id (the client's own, if it sent a short safe one); a 500 shows it too",
+        ))
+        .build();
     // Problems are RFC 9457 `application/problem+json`, whatever the annotation's default
     // content type (the compatible endpoints' own error envelopes stay `application/json`).
     for item in doc.paths.paths.values_mut() {
@@ -58,6 +65,9 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 let RefOr::T(response) = response else {
                     continue;
                 };
+                response
+                    .headers
+                    .insert("x-request-id".to_string(), RefOr::T(request_id.clone()));
                 let is_problem = response.content.get("application/json").is_some_and(|c| {
                     matches!(c, RefOr::T(content)
                         if matches!(&content.schema, Some(RefOr::Ref(r))

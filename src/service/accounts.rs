@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Portico, ServiceError, ServiceResult};
+use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::token::new_api_key;
 use crate::domain::account::{Account, ApiKey, Scope};
 use crate::domain::invitation::check_text;
@@ -27,8 +27,8 @@ impl Portico {
             return Err(ServiceError::Invalid(errors));
         }
         match self.store.create_account(name, number, self.now()).await {
-            Err(crate::store::StoreError::Conflict(what)) => {
-                Err(ServiceError::Conflict(what.into()))
+            Err(crate::store::StoreError::Conflict(_)) => {
+                Err(ServiceError::Conflict(Conflict::AccountNumberTaken))
             }
             other => Ok(other?),
         }
@@ -41,7 +41,7 @@ impl Portico {
         scopes: Vec<Scope>,
     ) -> ServiceResult<(ApiKey, Secret<String>)> {
         if self.store.get_account(account_id).await?.is_none() {
-            return Err(ServiceError::NotFound("account"));
+            return Err(ServiceError::NotFound(Resource::Account));
         }
         let secret = new_api_key();
         let mut scopes = if scopes.is_empty() {
@@ -68,7 +68,7 @@ impl Portico {
         self.store
             .get_account(id)
             .await?
-            .ok_or(ServiceError::NotFound("account"))
+            .ok_or(ServiceError::NotFound(Resource::Account))
     }
 
     /// Revokes a key: at once in this process, within the key cache's TTL in others.
@@ -83,7 +83,7 @@ impl Portico {
     /// confirmed less than `KEY_CACHE_TTL` (2 s) ago is taken from the key cache.
     pub async fn authenticate(&self, presented: &Secret<String>) -> ServiceResult<Option<ApiKey>> {
         let hash = TokenHash::of(presented.expose().as_bytes());
-        let now = std::time::Instant::now();
+        let now = self.now();
         if let Some(key) = self.api_keys.get(hash.as_bytes(), now) {
             return Ok(Some(key));
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::views::{ConnectionObject, CredentialsObject, to_json};
-use super::{Portico, ServiceError, ServiceResult};
+use super::{Portico, Resource, ServiceError, ServiceResult};
 use crate::checks::Reason;
 use crate::crypto::DataKey;
 use crate::crypto::binding;
@@ -26,7 +26,7 @@ impl Portico {
     fn spec(&self, connector: &str) -> ServiceResult<&ConnectorSpec> {
         self.catalog
             .get(connector)
-            .ok_or(ServiceError::NotFound("connector"))
+            .ok_or(ServiceError::NotFound(Resource::Connector))
     }
 
     /// Seals every secret value with the connection's data key, bound to account, connection
@@ -117,7 +117,7 @@ impl Portico {
         self.store
             .get_connection(account_id, id)
             .await?
-            .ok_or(ServiceError::NotFound("connection"))
+            .ok_or(ServiceError::NotFound(Resource::Connection))
     }
 
     pub async fn get_connection(
@@ -204,7 +204,7 @@ impl Portico {
             to_json(&object),
         );
         if !self.store.update_connection(&connection, &[event]).await? {
-            return Err(ServiceError::NotFound("connection"));
+            return Err(ServiceError::NotFound(Resource::Connection));
         }
         Ok(object)
     }
@@ -223,7 +223,7 @@ impl Portico {
             .delete_connection(account_id, id, &[event])
             .await?
         {
-            return Err(ServiceError::NotFound("connection"));
+            return Err(ServiceError::NotFound(Resource::Connection));
         }
         Ok(())
     }

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::mail::Draft;
 use super::views::{InvitationObject, to_json};
-use super::{Portico, ServiceError, ServiceResult};
+use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::binding;
 use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
@@ -79,7 +79,7 @@ impl Portico {
                 spec: self
                     .catalog
                     .get(&c.connector)
-                    .ok_or(ServiceError::NotFound("connector"))?,
+                    .ok_or(ServiceError::NotFound(Resource::Connector))?,
                 direction: c.direction,
                 name: c.name.clone(),
             },
@@ -182,9 +182,9 @@ impl Portico {
             (Inserted::KeyTaken, Some(idem)) => self
                 .replay(account_id, idem)
                 .await?
-                .ok_or_else(|| ServiceError::Conflict("idempotency key in use".into())),
+                .ok_or_else(|| ServiceError::Conflict(Conflict::IdempotencyKeyInUse)),
             (Inserted::KeyTaken, None) => {
-                Err(ServiceError::Conflict("idempotency key in use".into()))
+                Err(ServiceError::Conflict(Conflict::IdempotencyKeyInUse))
             }
         }
     }
@@ -305,7 +305,7 @@ impl Portico {
             .store
             .get_invitation(account_id, id)
             .await?
-            .ok_or(ServiceError::NotFound("invitation"))?;
+            .ok_or(ServiceError::NotFound(Resource::Invitation))?;
         let created = self.created_connections(&[&invitation]).await?;
         Ok(InvitationObject::new(&invitation, self.now(), &created))
     }
@@ -339,7 +339,7 @@ impl Portico {
             .store
             .get_invitation(account_id, id)
             .await?
-            .ok_or(ServiceError::NotFound("invitation"))?;
+            .ok_or(ServiceError::NotFound(Resource::Invitation))?;
         if invitation.revoked_at.is_none() {
             let now = self.now();
             invitation.revoked_at = Some(now);

@@ -6,15 +6,16 @@
 //! at once; a revocation by another process (`portico api-keys revoke`, another node) takes
 //! effect here within the TTL.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::domain::account::ApiKey;
 
-/// How long a confirmed key is trusted without asking the database again.
-pub const KEY_CACHE_TTL: Duration = Duration::from_secs(2);
+/// How long a confirmed key is trusted without asking the database again, by the service's
+/// clock.
+pub const KEY_CACHE_TTL: TimeDelta = TimeDelta::seconds(2);
 
 /// Entries at most; past it, expired entries go first, then everything.
 const CAPACITY: usize = 4096;
@@ -27,7 +28,7 @@ pub struct KeyCache {
 
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<Vec<u8>, (ApiKey, Instant)>,
+    entries: HashMap<Vec<u8>, (ApiKey, DateTime<Utc>)>,
     /// Bumped by every `forget`, so a lookup that began before a revocation cannot put the
     /// revoked key back.
     generation: u64,
@@ -35,10 +36,10 @@ struct Inner {
 
 impl KeyCache {
     /// The key with this hash, if it was confirmed less than the TTL ago.
-    pub fn get(&self, key_hash: &[u8], now: Instant) -> Option<ApiKey> {
+    pub fn get(&self, key_hash: &[u8], now: DateTime<Utc>) -> Option<ApiKey> {
         let inner = self.inner.lock().expect("not poisoned");
         let (key, confirmed) = inner.entries.get(key_hash)?;
-        (now.duration_since(*confirmed) < KEY_CACHE_TTL).then(|| key.clone())
+        fresh(*confirmed, now).then(|| key.clone())
     }
 
     /// Where the cache stands; take it before asking the store, and give it to `insert`.
@@ -48,7 +49,7 @@ impl KeyCache {
 
     /// Remembers a key the store just confirmed, unless a key was forgotten since
     /// `generation` was taken (the confirmation may predate that revocation).
-    pub fn insert(&self, key_hash: Vec<u8>, key: ApiKey, now: Instant, generation: u64) {
+    pub fn insert(&self, key_hash: Vec<u8>, key: ApiKey, now: DateTime<Utc>, generation: u64) {
         let mut inner = self.inner.lock().expect("not poisoned");
         if inner.generation != generation {
             return;
@@ -56,7 +57,7 @@ impl KeyCache {
         if inner.entries.len() >= CAPACITY {
             inner
                 .entries
-                .retain(|_, (_, confirmed)| now.duration_since(*confirmed) < KEY_CACHE_TTL);
+                .retain(|_, (_, confirmed)| fresh(*confirmed, now));
             if inner.entries.len() >= CAPACITY {
                 inner.entries.clear();
             }
@@ -72,10 +73,21 @@ impl KeyCache {
     }
 }
 
+/// Confirmed less than the TTL ago; a confirmation "in the future" (the wall clock went back)
+/// is not trusted.
+fn fresh(confirmed: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let age = now - confirmed;
+    age >= TimeDelta::zero() && age < KEY_CACHE_TTL
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::account::Scope;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).expect("a valid time")
+    }
 
     fn key() -> ApiKey {
         ApiKey {
@@ -90,19 +102,24 @@ mod tests {
     #[test]
     fn a_confirmed_key_is_kept_for_the_ttl_only() {
         let cache = KeyCache::default();
-        let start = Instant::now();
+        let start = t0();
         let k = key();
         cache.insert(b"hash".to_vec(), k.clone(), start, cache.generation());
 
         assert_eq!(cache.get(b"hash", start + KEY_CACHE_TTL / 2), Some(k));
         assert_eq!(cache.get(b"hash", start + KEY_CACHE_TTL), None);
         assert_eq!(cache.get(b"other", start), None);
+        assert_eq!(
+            cache.get(b"hash", start - TimeDelta::seconds(1)),
+            None,
+            "the clock went back"
+        );
     }
 
     #[test]
     fn forgetting_a_key_drops_it_at_once() {
         let cache = KeyCache::default();
-        let now = Instant::now();
+        let now = t0();
         let (kept, revoked) = (key(), key());
         cache.insert(b"kept".to_vec(), kept.clone(), now, cache.generation());
         cache.insert(
@@ -121,7 +138,7 @@ mod tests {
     #[test]
     fn a_full_cache_makes_room() {
         let cache = KeyCache::default();
-        let now = Instant::now();
+        let now = t0();
         for i in 0..CAPACITY {
             cache.insert(i.to_be_bytes().to_vec(), key(), now, cache.generation());
         }
@@ -134,7 +151,7 @@ mod tests {
     #[test]
     fn a_lookup_that_began_before_a_revocation_does_not_cache_the_key() {
         let cache = KeyCache::default();
-        let now = Instant::now();
+        let now = t0();
         let k = key();
         let before_lookup = cache.generation();
 

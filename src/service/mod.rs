@@ -75,13 +75,11 @@ impl Portico {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("{0} not found")]
-    NotFound(&'static str),
+    NotFound(Resource),
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
     #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
     #[error("this Idempotency-Key was used with another request body")]
     IdempotencyMismatch,
     #[error("the connector check failed: {0}")]
@@ -90,6 +88,31 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+}
+
+/// What a request names that does not exist (or is not the caller's); the text is what the
+/// client reads after "no such".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Resource {
+    #[error("account")]
+    Account,
+    #[error("connection")]
+    Connection,
+    #[error("connector")]
+    Connector,
+    #[error("invitation")]
+    Invitation,
+    #[error("webhook endpoint")]
+    WebhookEndpoint,
+}
+
+/// Why a request conflicts with what is stored; the text is what the client reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("account number is taken")]
+    AccountNumberTaken,
+    #[error("idempotency key in use")]
+    IdempotencyKeyInUse,
 }
 
 impl ServiceError {

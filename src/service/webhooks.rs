@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::views::{InvitationObject, to_json};
-use super::{Portico, ServiceError, ServiceResult};
+use super::{Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::binding;
 use crate::domain::FieldError;
 use crate::domain::event::{EventType, NewEvent};
@@ -165,7 +165,7 @@ impl Portico {
         self.store
             .get_webhook_endpoint(account_id, id)
             .await?
-            .ok_or(ServiceError::NotFound("webhook endpoint"))
+            .ok_or(ServiceError::NotFound(Resource::WebhookEndpoint))
     }
 
     pub async fn get_webhook_endpoint(
@@ -182,7 +182,7 @@ impl Portico {
         if self.store.delete_webhook_endpoint(account_id, id).await? {
             Ok(())
         } else {
-            Err(ServiceError::NotFound("webhook endpoint"))
+            Err(ServiceError::NotFound(Resource::WebhookEndpoint))
         }
     }
 

@@ -7,7 +7,7 @@
 //! installs them when missing. Without them these tests fail, they never skip.
 
 use crate::both;
-use crate::helpers::{Backend, TestApp, spawn};
+use crate::helpers::{Backend, TestApp, eventually, spawn};
 use axum::extract::{RawQuery, State};
 use base64::Engine;
 use chrono::Duration as ChronoDuration;
@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
-use tokio::time::Instant;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -140,25 +139,26 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{CHROMEDRIVER} did not start ({e}); run scripts/test"));
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let ready = match http.get(format!("{base}/status")).send().await {
-                Ok(r) => r
-                    .json::<Value>()
-                    .await
-                    .is_ok_and(|v| v["value"]["ready"] == true),
-                Err(_) => false,
-            };
-            if ready {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not answer on {base}/status within {WAIT:?}: {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (http, status, driver_log) = (&http, &format!("{base}/status"), &log);
+        eventually(
+            &format!("chromedriver answers on {status}"),
+            || async move {
+                let ready = match http.get(status).send().await {
+                    Ok(r) => r
+                        .json::<Value>()
+                        .await
+                        .is_ok_and(|v| v["value"]["ready"] == true),
+                    Err(_) => false,
+                };
+                ready.then_some(()).ok_or_else(|| {
+                    format!(
+                        "its log: {}",
+                        std::fs::read_to_string(driver_log).unwrap_or_default()
+                    )
+                })
+            },
+        )
+        .await;
         let args = [
             "--headless=new".to_string(),
             "--no-sandbox".to_string(),
@@ -241,37 +241,31 @@ impl Browser {
 
     /// Waits (bounded) for a `css` element whose text contains `text`; returns its text.
     async fn wait_for_text(&self, css: &str, text: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
+        let what = format!("a `{css}` containing {text:?}");
+        eventually(&what, || async move {
             if let Ok(element) = self.client.find(Locator::Css(css)).await
                 && let Ok(found) = element.text().await
                 && found.contains(text)
             {
-                return found;
+                return Ok(found);
             }
-            if Instant::now() > deadline {
-                let source = self.client.source().await.unwrap_or_default();
-                panic!("no `{css}` containing {text:?} within {WAIT:?}; page: {source}");
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+            Err(format!(
+                "page: {}",
+                self.client.source().await.unwrap_or_default()
+            ))
+        })
+        .await
     }
 
     /// Waits (bounded) until the address bar shows a URL starting with `prefix`.
     async fn wait_for_url(&self, prefix: &str) -> url::Url {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(url) = self.client.current_url().await
-                && url.as_str().starts_with(prefix)
-            {
-                return url;
+        eventually(&format!("the browser reaches {prefix}"), || async move {
+            match self.client.current_url().await {
+                Ok(url) if url.as_str().starts_with(prefix) => Ok(url),
+                other => Err(other),
             }
-            if Instant::now() > deadline {
-                let url = self.client.current_url().await;
-                panic!("the browser did not reach {prefix} within {WAIT:?}; it is at {url:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        })
+        .await
     }
 
     async fn text(&self, css: &str) -> String {

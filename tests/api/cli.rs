@@ -1,5 +1,6 @@
 //! The command line, as the built binary: `serve` on a fresh or existing data dir, and the admin
-//! commands `accounts create`, `api-keys create`, `keys rotate`, `connectors list`.
+//! commands `accounts create`, `api-keys create`, `keys rotate`, `connectors list`, and
+//! `openapi --check` against the committed `openapi.json`.
 //!
 //! Also home of [`Served`], a `portico serve` child process whose output is captured line by
 //! line (the security tests use it to look for secrets in logs).
@@ -760,5 +761,41 @@ async fn connectors_list_names_the_builtin_catalog() {
             .unwrap()
             .split(',')
             .any(|d| d == "destination")
+    );
+}
+
+#[tokio::test]
+async fn openapi_check_passes_on_the_committed_document_and_fails_on_a_stale_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let committed = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+
+    let check = run_in(dir.path(), &["openapi", "--check", committed]).await;
+    assert!(
+        check.status.success(),
+        "the committed openapi.json is stale: {}",
+        check.stderr
+    );
+    assert_eq!(check.stdout, "", "a check prints nothing");
+    let printed = run_in(dir.path(), &["openapi"]).await;
+    assert_eq!(
+        printed.stdout.trim_end(),
+        std::fs::read_to_string(committed).unwrap().trim_end()
+    );
+
+    let stale = printed
+        .stdout
+        .replacen("\"Portico\"", "\"Portico (old)\"", 1);
+    std::fs::write(dir.path().join("openapi.json"), stale).unwrap();
+    let failed = run_in(dir.path(), &["openapi", "--check"]).await;
+    failed.assert_failed();
+    assert!(
+        failed
+            .stderr
+            .contains("openapi.json is not the API description this build generates")
+            && failed
+                .stderr
+                .contains("regenerate it with `portico openapi > openapi.json`"),
+        "{}",
+        failed.stderr
     );
 }

@@ -1,6 +1,7 @@
-//! The seed-compatible endpoints: each seed's example request sent byte for byte, every
-//! documented response field checked, then the link driven through the guest's pages to a
-//! connection the owner sees through both the compatible and the native API.
+//! The endpoints compatible with Kondado, Kombo and Nectar: each vendor's documented example
+//! request sent byte for byte, every documented response field checked, then the link driven
+//! through the guest's pages to a connection the owner sees through both the compatible and the
+//! native API.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -9,7 +10,7 @@ use crate::both;
 use crate::guest_client::Guest;
 use crate::helpers::{Reply, TestApp};
 
-/// Kondado's example body, exactly as seed 000 prints it.
+/// Kondado's example body, exactly as its documentation prints it.
 const KONDADO_EXAMPLE: &str = r#"{
 "client_id": "123456789",
 "recipient_email": "julia-pizzol@kondado.ai",
@@ -18,7 +19,7 @@ const KONDADO_EXAMPLE: &str = r#"{
 "assigned_collection_name": "[Guest] Toggl"
 }"#;
 
-/// Kombo's example body, exactly as seed 002 prints it (the curl's `--data`).
+/// Kombo's example body, exactly as its documentation prints it (the curl's `--data`).
 const KOMBO_EXAMPLE: &str = r#"{
   "end_user_email": "test@example.com",
   "end_user_organization_name": "Test Inc.",
@@ -28,7 +29,8 @@ const KOMBO_EXAMPLE: &str = r#"{
   "language": "en"
 }"#;
 
-/// Nectar's example body, exactly as seed 003 prints it (address mangled by its docs site).
+/// Nectar's example body, exactly as its documentation prints it (address mangled by its docs
+/// site).
 const NECTAR_EXAMPLE: &str = r#"
 {
   "allowedEmails": [

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::helpers::{Reply, TestApp};
+use crate::helpers::{Reply, TestApp, id_of};
 
 /// A password that must never show up outside `/credentials`.
 const CANARY: &str = "canary-pw-7f3a9c";
@@ -32,10 +32,6 @@ async fn create_postgres(app: &TestApp) -> Value {
     let reply = app.post("/v1/connections", postgres_body(json!({}))).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.json
-}
-
-fn id_of(object: &Value) -> &str {
-    object["id"].as_str().expect("an id")
 }
 
 /// The same request, authenticated with another key.
@@ -365,7 +361,7 @@ async fn credentials_return_every_value_and_each_read_is_recorded(app: TestApp) 
     let second = app.get(&path).await;
 
     assert_eq!(first.status, 200, "{}", first.text);
-    assert_eq!(first.json["connection_id"], id_of(&created));
+    assert_eq!(first.json["connection_id"], id_of(&created).to_string());
     assert_eq!(first.json["connector"], "postgres");
     assert_eq!(
         first.json["config"],
@@ -449,7 +445,7 @@ async fn check_with_the_invalid_key_fails_and_is_recorded(app: TestApp) {
     let events = app.get("/v1/events").await.json;
     let last = events["data"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["type"], "connection.check_failed");
-    assert_eq!(last["data"]["id"], id_of(&created));
+    assert_eq!(last["data"]["id"], id_of(&created).to_string());
     assert_eq!(last["data"]["last_check"], reply.json);
 }
 both!(check_with_the_invalid_key_fails_and_is_recorded);

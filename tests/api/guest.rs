@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::both;
 use crate::guest_client::{COOKIE, Guest, attr_after, set_cookies};
-use crate::helpers::{Backend, Reply, TestApp, spawn_with};
+use crate::helpers::{Backend, Reply, TestApp, id_of, spawn_with};
 
 /// The opening tag of the first `<input>` or `<select>` named `name`.
 fn control<'a>(html: &'a str, name: &str) -> Option<&'a str> {
@@ -72,10 +72,6 @@ fn url_of(invitation: &Value) -> String {
 
 fn token_of(invitation: &Value) -> String {
     invitation["token"].as_str().unwrap().to_string()
-}
-
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().unwrap().to_string()
 }
 
 async fn invitation(app: &TestApp, created: &Value) -> Value {
@@ -1201,7 +1197,7 @@ async fn a_redirect_url_gets_the_connection_id_and_status(app: TestApp) {
         location.query_pairs().into_owned().collect();
     let list = connections(&app).await;
     assert_eq!(list.len(), 1);
-    assert_eq!(query["connection_id"], id_of(&list[0]));
+    assert_eq!(query["connection_id"], id_of(&list[0]).to_string());
     assert_eq!(query["status"], "success");
     assert_eq!(query["step"], "3", "the owner's own query is kept");
     assert!(!location.as_str().contains(&token_of(&created)));
@@ -1258,7 +1254,7 @@ async fn a_reconnect_replaces_the_secret_and_keeps_the_connection_id(app: TestAp
         .filter(|e| e["type"] == "connection.updated")
         .collect();
     assert_eq!(updated.len(), 1);
-    assert_eq!(updated[0]["data"]["id"], id.as_str());
+    assert_eq!(updated[0]["data"]["id"], id.to_string());
 }
 both!(a_reconnect_replaces_the_secret_and_keeps_the_connection_id);
 

@@ -1,4 +1,4 @@
-//! Hardening of issue 10: private files (the mailbox, the master key), master key rotation that
+//! Hardening: private files (the mailbox, the master key), master key rotation that
 //! ends, alone or beside another rotation, and `/metrics` behind a bearer token.
 
 use reqwest::StatusCode;
@@ -7,27 +7,14 @@ use sqlx::Connection;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
 use tokio::process::Child;
 
 use crate::both;
 use crate::cli::{Served, http, mode_of, portico, run, run_in, serve_command};
-use crate::helpers::{Backend, Reply, TestApp, spawn, spawn_with};
-
-/// Upper bound for anything a test waits for; never a sleep.
-const BOUND: Duration = Duration::from_secs(60);
+use crate::helpers::{BOUND, Backend, Reply, TestApp, eventually, spawn, spawn_with};
 
 fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-/// Polls `condition` every few milliseconds until it holds; panics after [`BOUND`].
-async fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + BOUND;
-    while !condition() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,21 +305,22 @@ async fn finished(child: Child) -> Value {
 /// Two `portico keys rotate` processes whose re-wrapping runs at the same time, for sure: the
 /// database's writes are held until both have added their key to the key file.
 async fn two_concurrent_rotations_both_end_with_every_data_key_under_one_key(app: TestApp) {
-    let holdings = hold_data_keys(&app).await;
-    let before = key_file_ids(&app).len();
+    let app = &app;
+    let holdings = hold_data_keys(app).await;
+    let before = key_file_ids(app).len();
 
-    let lock = WriteLock::take(&app).await;
-    let first = start(rotate_command(&app));
-    until("the first rotation adds its key", || {
-        key_file_ids(&app).len() == before + 1
+    let lock = WriteLock::take(app).await;
+    let first = start(rotate_command(app));
+    eventually("the first rotation adds its key", || async move {
+        key_file_ids(app).len() == before + 1
     })
     .await;
-    let second = start(rotate_command(&app));
-    until("the second rotation adds its key", || {
-        key_file_ids(&app).len() == before + 2
+    let second = start(rotate_command(app));
+    eventually("the second rotation adds its key", || async move {
+        key_file_ids(app).len() == before + 2
     })
     .await;
-    let keys = key_file_ids(&app);
+    let keys = key_file_ids(app);
     lock.release().await;
 
     let (first, second) = tokio::join!(finished(first), finished(second));
@@ -342,16 +330,16 @@ async fn two_concurrent_rotations_both_end_with_every_data_key_under_one_key(app
     // The earlier rotation handed over to the later one rather than undo its work.
     assert_eq!(first["data_keys_under"], later.as_str(), "{first}");
     assert_eq!(second["data_keys_under"], later.as_str(), "{second}");
-    assert_eq!(data_key_ids(&app).await, (vec![later.clone()], 15));
-    assert_eq!(key_file_ids(&app), keys, "no key lost");
-    assert_everything_opens(&app, &holdings).await;
+    assert_eq!(data_key_ids(app).await, (vec![later.clone()], 15));
+    assert_eq!(key_file_ids(app), keys, "no key lost");
+    assert_everything_opens(app, &holdings).await;
 
     // And the next rotation, alone, moves everything on again.
-    let third = run(rotate_command(&app)).await.json();
+    let third = run(rotate_command(app)).await.json();
     let key_id = third["key_id"].as_str().unwrap();
     assert_eq!(third["data_keys_under"], key_id);
-    assert_eq!(data_key_ids(&app).await, (vec![key_id.to_string()], 15));
-    assert_everything_opens(&app, &holdings).await;
+    assert_eq!(data_key_ids(app).await, (vec![key_id.to_string()], 15));
+    assert_everything_opens(app, &holdings).await;
 }
 both!(two_concurrent_rotations_both_end_with_every_data_key_under_one_key);
 

@@ -8,8 +8,12 @@ use portico::domain::account::{Account, Scope};
 use portico::service::Portico;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
+use sqlx::Connection;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -34,6 +38,23 @@ pub async fn fresh_pg_database() -> String {
         }
         Err(e) => panic!("create test database: {e:?}"),
     }
+}
+
+/// Runs one SQL statement on the database at `url` (SQLite or PostgreSQL), past Portico.
+pub async fn execute_sql(url: &str, statement: &str) {
+    let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()));
+    let done = if url.starts_with("sqlite") {
+        let mut db = sqlx::SqliteConnection::connect(url)
+            .await
+            .expect("open SQLite");
+        statement.execute(&mut db).await.map(drop)
+    } else {
+        let mut db = sqlx::PgConnection::connect(url)
+            .await
+            .expect("connect to PostgreSQL");
+        statement.execute(&mut db).await.map(drop)
+    };
+    done.unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// A fixed, millisecond-aligned start time for the manual clock.
@@ -166,30 +187,37 @@ impl TestApp {
     }
 
     /// The messages in the mailbox to `recipient` (case-insensitive), oldest first, decoded
-    /// from quoted-printable; waits (bounded, polling) until there are at least `count`.
+    /// from quoted-printable, once there are at least `count`.
     pub async fn emails_to(&self, recipient: &str, count: usize) -> Vec<String> {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let mut found = Vec::new();
-            if let Ok(entries) = std::fs::read_dir(self.mailbox()) {
-                let mut paths: Vec<_> = entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                    .collect();
-                paths.sort();
-                for path in paths {
-                    let raw = std::fs::read_to_string(&path).unwrap_or_default();
-                    let to = format!("to: {}", recipient.to_lowercase());
-                    if raw.to_lowercase().lines().any(|l| l.trim() == to) {
-                        found.push(decode_quoted_printable(&raw));
-                    }
-                }
+        let what = format!("{count} email(s) to {recipient}");
+        eventually(&what, || async move {
+            let found = self.emails_now(recipient);
+            if found.len() >= count {
+                Ok(found)
+            } else {
+                Err(found)
             }
-            if found.len() >= count || tokio::time::Instant::now() > deadline {
-                return found;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        })
+        .await
+    }
+
+    /// The messages in the mailbox to `recipient` right now.
+    fn emails_now(&self, recipient: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.mailbox()) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        paths.sort();
+        let to = format!("to: {}", recipient.to_lowercase());
+        paths
+            .iter()
+            .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+            .filter(|raw| raw.to_lowercase().lines().any(|l| l.trim() == to))
+            .map(|raw| decode_quoted_printable(&raw))
+            .collect()
     }
 
     /// The 6-digit code of the newest message to `recipient` (waits for the `nth`, 1-based).
@@ -329,39 +357,115 @@ pub fn merge(base: &mut Value, extra: Value) {
     }
 }
 
-/// Runs an async test body once per backend: `both!(name)` for `async fn name(app: TestApp)`;
-/// `both!(name, |settings| ...)` adjusts the settings first, as `spawn_with` does.
+/// The `id` of an API object.
+pub fn id_of(object: &Value) -> Uuid {
+    let id = object["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {object}"));
+    id.parse()
+        .unwrap_or_else(|e| panic!("the id {id} is not a UUID: {e}"))
+}
+
+/// The most any test waits for something to happen; never a sleep.
+pub const BOUND: Duration = Duration::from_secs(60);
+
+/// What a poll in [`eventually`] gives: done with a value, or not yet (and what it saw).
+pub trait Outcome {
+    type Value;
+    fn done(self) -> Result<Self::Value, String>;
+}
+
+impl Outcome for bool {
+    type Value = ();
+    fn done(self) -> Result<(), String> {
+        self.then_some(()).ok_or_else(|| "not yet".to_string())
+    }
+}
+
+impl<T> Outcome for Option<T> {
+    type Value = T;
+    fn done(self) -> Result<T, String> {
+        self.ok_or_else(|| "not yet".to_string())
+    }
+}
+
+/// `Err` carries what the poll saw instead, for the panic message.
+impl<T, E: std::fmt::Debug> Outcome for Result<T, E> {
+    type Value = T;
+    fn done(self) -> Result<T, String> {
+        self.map_err(|seen| format!("{seen:?}"))
+    }
+}
+
+/// Polls `attempt` every 25 ms until it gives `true`, `Some` or `Ok`, and returns what it gave;
+/// panics after [`BOUND`], naming `what` was awaited and what the last poll saw.
+pub async fn eventually<O: Outcome, F: Future<Output = O>>(
+    what: &str,
+    mut attempt: impl FnMut() -> F,
+) -> O::Value {
+    let deadline = tokio::time::Instant::now() + BOUND;
+    loop {
+        let last = match attempt().await.done() {
+            Ok(value) => return value,
+            Err(last) => last,
+        };
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} did not happen within {BOUND:?}; last seen: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// What a test body takes: a running Portico, or only the backend (for a test that starts its
+/// own server or store on it).
+pub trait Arrange: Sized {
+    fn arrange(backend: Backend) -> impl Future<Output = Self> + Send;
+}
+
+impl Arrange for TestApp {
+    fn arrange(backend: Backend) -> impl Future<Output = Self> + Send {
+        spawn(backend)
+    }
+}
+
+impl Arrange for Backend {
+    async fn arrange(backend: Backend) -> Self {
+        backend
+    }
+}
+
+/// Runs `test` on what it takes, arranged on `backend`.
+pub async fn run<A: Arrange, F: Future<Output = ()>>(backend: Backend, test: impl FnOnce(A) -> F) {
+    test(A::arrange(backend).await).await
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL, as the tests
+/// `name::sqlite` and `name::postgres`:
+/// - `both!(name)` for `async fn name(app: TestApp)` or `async fn name(backend: Backend)`;
+/// - `both!(name, |settings| ...)` for `async fn name(app: TestApp)`, with the settings adjusted
+///   first, as `spawn_with` does.
 #[macro_export]
 macro_rules! both {
-    ($name:ident, $adjust:expr) => {
+    ($name:ident $(, $adjust:expr)?) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app =
-                    $crate::helpers::spawn_with($crate::helpers::Backend::Sqlite, $adjust).await;
-                super::$name(app).await
+                $crate::both!(@run Sqlite, $name $(, $adjust)?)
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let app =
-                    $crate::helpers::spawn_with($crate::helpers::Backend::Postgres, $adjust).await;
-                super::$name(app).await
+                $crate::both!(@run Postgres, $name $(, $adjust)?)
             }
         }
     };
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::spawn($crate::helpers::Backend::Sqlite).await).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::helpers::spawn($crate::helpers::Backend::Postgres).await).await
-            }
-        }
+    (@run $backend:ident, $name:ident) => {
+        $crate::helpers::run($crate::helpers::Backend::$backend, super::$name).await
+    };
+    (@run $backend:ident, $name:ident, $adjust:expr) => {
+        super::$name($crate::helpers::spawn_with($crate::helpers::Backend::$backend, $adjust).await)
+            .await
     };
 }
 

@@ -18,6 +18,7 @@ mod invitations;
 mod limits;
 mod network;
 mod reconnect;
+mod request_ids;
 mod rules;
 mod security;
 mod smtp;

@@ -8,6 +8,7 @@ use portico::domain::event::{EventType, NewEvent};
 use portico::domain::webhook::WebhookEndpoint;
 use uuid::Uuid;
 
+use crate::both;
 use crate::helpers::{Backend, fresh_store, start_time};
 
 fn endpoint(account_id: Uuid, event_types: &[&str], disabled: bool) -> WebhookEndpoint {
@@ -78,12 +79,4 @@ async fn every_event_reaches_exactly_the_endpoints_that_receive_it(backend: Back
     }
 }
 
-#[tokio::test]
-async fn the_fan_out_trigger_agrees_with_receives_on_sqlite() {
-    every_event_reaches_exactly_the_endpoints_that_receive_it(Backend::Sqlite).await
-}
-
-#[tokio::test]
-async fn the_fan_out_trigger_agrees_with_receives_on_postgres() {
-    every_event_reaches_exactly_the_endpoints_that_receive_it(Backend::Postgres).await
-}
+both!(every_event_reaches_exactly_the_endpoints_that_receive_it);

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::both;
 use crate::cli::{Served, http, serve_command};
-use crate::helpers::{Backend, Reply, TestApp, fresh_pg_database};
+use crate::helpers::{Backend, Reply, TestApp, fresh_pg_database, id_of};
 
 /// A value no code path produces by itself: found anywhere, it leaked.
 fn canary() -> String {
@@ -20,10 +20,6 @@ fn canary() -> String {
 fn contains(haystack: &[u8], needle: &str) -> bool {
     let needle = needle.as_bytes();
     haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn id_of(object: &Value) -> Uuid {
-    object["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// Every byte the database holds: the SQLite files (database, WAL, shared memory) or a
@@ -394,7 +390,11 @@ impl Recorder {
 
 /// The real binary with debug logs: a canary secret goes in through every door that takes a
 /// secret, and must come out only through `/credentials`.
-async fn a_canary_secret_appears_in_no_response_event_or_log_line(database_url: Option<String>) {
+async fn a_canary_secret_appears_in_no_response_event_or_log_line(backend: Backend) {
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_pg_database().await),
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut command = serve_command(dir.path(), database_url.as_deref());
     command.env("PORTICO_LOG", "debug");
@@ -622,12 +622,4 @@ async fn a_canary_secret_appears_in_no_response_event_or_log_line(database_url: 
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_canary_secret_appears_in_no_response_event_or_log_line_on_sqlite() {
-    a_canary_secret_appears_in_no_response_event_or_log_line(None).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_canary_secret_appears_in_no_response_event_or_log_line_on_postgres() {
-    a_canary_secret_appears_in_no_response_event_or_log_line(Some(fresh_pg_database().await)).await;
-}
+both!(a_canary_secret_appears_in_no_response_event_or_log_line);

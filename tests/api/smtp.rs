@@ -12,17 +12,16 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use uuid::Uuid;
 
+use crate::both;
 use crate::cli::{Served, http, serve_command};
 use crate::guest_client::Guest;
-use crate::helpers::{Backend, Reply, TestApp, fresh_pg_database, spawn_with, start_time};
-
-/// Upper bound for anything awaited here (a server starting, a message arriving); never a sleep.
-const BOUND: StdDuration = StdDuration::from_secs(30);
+use crate::helpers::{
+    BOUND, Backend, Reply, TestApp, eventually, fresh_pg_database, spawn_with, start_time,
+};
 
 /// Starts aiosmtpd on 127.0.0.1:PORT storing messages in the Maildir DIR; with LOGIN and
 /// PASSWORD it requires AUTH with them. Recipients whose address starts with "reject" are refused
@@ -184,10 +183,10 @@ impl SmtpServer {
         messages.as_array().cloned().unwrap_or_default()
     }
 
-    /// The messages to `recipient`, once there are at least `count` (polling, bounded).
+    /// The messages to `recipient`, once there are at least `count`.
     async fn messages_to(&self, recipient: &str, count: usize) -> Vec<Value> {
-        let deadline = tokio::time::Instant::now() + BOUND;
-        loop {
+        let what = format!("{count} message(s) to {recipient}");
+        eventually(&what, || async move {
             let found: Vec<Value> = self
                 .received()
                 .await
@@ -195,14 +194,12 @@ impl SmtpServer {
                 .filter(|m| m["envelope_to"] == recipient)
                 .collect();
             if found.len() >= count {
-                return found;
+                Ok(found)
+            } else {
+                Err(found)
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{count} message(s) to {recipient} did not arrive; got {found:?}"
-            );
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 }
 
@@ -266,45 +263,22 @@ async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
         .collect()
 }
 
-/// The outbox once `done` holds for it (polling, bounded).
+/// The outbox once `done` holds for it.
 async fn outbox_when(
     app: &TestApp,
     what: &str,
     done: impl Fn(&[OutboxRow]) -> bool,
 ) -> Vec<OutboxRow> {
-    let deadline = tokio::time::Instant::now() + BOUND;
-    loop {
+    let done = &done;
+    eventually(&format!("the outbox gets to: {what}"), || async move {
         let rows = outbox(app).await;
-        if done(&rows) {
-            return rows;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the outbox never got to: {what}; it is {rows:?}"
-        );
-        tokio::time::sleep(StdDuration::from_millis(50)).await;
-    }
+        if done(&rows) { Ok(rows) } else { Err(rows) }
+    })
+    .await
 }
 
 fn no_eml_files(app: &TestApp) -> bool {
     std::fs::read_dir(app.mailbox()).map_or(true, |mut entries| entries.next().is_none())
-}
-
-/// Runs `async fn name(backend: Backend)` once on SQLite and once on PostgreSQL.
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::helpers::Backend::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::helpers::Backend::Postgres).await
-            }
-        }
-    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -358,7 +332,7 @@ async fn the_invitation_email_arrives_over_smtp_in_its_language(backend: Backend
     assert_eq!(rows[0].locked_by, None, "the lease is dropped");
     assert!(no_eml_files(&app), "with SMTP nothing goes to the mailbox");
 }
-on_both!(the_invitation_email_arrives_over_smtp_in_its_language);
+both!(the_invitation_email_arrives_over_smtp_in_its_language);
 
 async fn the_code_email_arrives_over_smtp_during_the_guest_flow(backend: Backend) {
     let server = SmtpServer::start(free_port()).await;
@@ -402,7 +376,7 @@ async fn the_code_email_arrives_over_smtp_during_the_guest_flow(backend: Backend
     );
     assert!(no_eml_files(&app));
 }
-on_both!(the_code_email_arrives_over_smtp_during_the_guest_flow);
+both!(the_code_email_arrives_over_smtp_during_the_guest_flow);
 
 // ---------------------------------------------------------------------------------------------
 // Failures and retries
@@ -447,7 +421,7 @@ async fn an_email_is_retried_until_the_smtp_server_is_up(backend: Backend) {
     assert_eq!(rows[0].locked_by, None);
     assert_eq!(server.received().await.len(), 1, "sent once");
 }
-on_both!(an_email_is_retried_until_the_smtp_server_is_up);
+both!(an_email_is_retried_until_the_smtp_server_is_up);
 
 async fn a_refused_recipient_is_retried_with_backoff_and_does_not_hold_up_the_others(
     backend: Backend,
@@ -494,7 +468,7 @@ async fn a_refused_recipient_is_retried_with_backoff_and_does_not_hold_up_the_ot
     assert_eq!(rows.iter().filter(|r| r.sent).count(), 1);
     assert_eq!(server.received().await.len(), 1, "the good one went once");
 }
-on_both!(a_refused_recipient_is_retried_with_backoff_and_does_not_hold_up_the_others);
+both!(a_refused_recipient_is_retried_with_backoff_and_does_not_hold_up_the_others);
 
 // ---------------------------------------------------------------------------------------------
 // Claims
@@ -613,7 +587,7 @@ async fn two_workers_never_claim_the_same_email_and_a_lease_expires(backend: Bac
     );
     assert_eq!(due_again[0].attempts, 1);
 }
-on_both!(two_workers_never_claim_the_same_email_and_a_lease_expires);
+both!(two_workers_never_claim_the_same_email_and_a_lease_expires);
 
 // ---------------------------------------------------------------------------------------------
 // Secrets
@@ -654,29 +628,26 @@ async fn the_smtp_password_appears_in_no_log_line(backend: Backend) {
     server.messages_to("julia@acme.example", 1).await;
 
     // Wait for the refusal's warning before stopping (the log is read after the exit).
-    let deadline = tokio::time::Instant::now() + BOUND;
     let db_url = database_url
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("portico.db").display()));
-    loop {
+    let db_url = &db_url;
+    eventually("a failed attempt in the outbox", || async move {
         let failed: Option<(i64,)> = if db_url.starts_with("sqlite") {
-            let mut db = sqlx::SqliteConnection::connect(&db_url).await.unwrap();
+            let mut db = sqlx::SqliteConnection::connect(db_url).await.unwrap();
             sqlx::query_as("SELECT 1 FROM outbox_emails WHERE last_error IS NOT NULL")
                 .fetch_optional(&mut db)
                 .await
                 .unwrap()
         } else {
-            let mut db = sqlx::PgConnection::connect(&db_url).await.unwrap();
+            let mut db = sqlx::PgConnection::connect(db_url).await.unwrap();
             sqlx::query_as("SELECT 1::BIGINT FROM outbox_emails WHERE last_error IS NOT NULL")
                 .fetch_optional(&mut db)
                 .await
                 .unwrap()
         };
-        if failed.is_some() {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no failed attempt");
-        tokio::time::sleep(StdDuration::from_millis(50)).await;
-    }
+        failed
+    })
+    .await;
     served.stop().await;
 
     let lines: Vec<&String> = served.all_lines().collect();
@@ -696,7 +667,7 @@ async fn the_smtp_password_appears_in_no_log_line(backend: Backend) {
         "the SMTP password was logged: {leaked:#?}"
     );
 }
-on_both!(the_smtp_password_appears_in_no_log_line);
+both!(the_smtp_password_appears_in_no_log_line);
 
 #[tokio::test]
 async fn serve_refuses_an_unusable_smtp_url_without_printing_it_or_a_key() {
@@ -800,4 +771,4 @@ async fn the_guest_flow_end_to_end_with_email_and_a_webhook(backend: Backend) {
         assert!(metrics.contains(name), "{name} in /metrics");
     }
 }
-on_both!(the_guest_flow_end_to_end_with_email_and_a_webhook);
+both!(the_guest_flow_end_to_end_with_email_and_a_webhook);

@@ -290,19 +290,7 @@ async fn the_store_agrees_with_the_domain_on_every_status(backend: Backend) {
     }
 }
 
-mod the_store_agrees_with_the_domain_on_every_status {
-    use crate::helpers::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::the_store_agrees_with_the_domain_on_every_status(Backend::Sqlite).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::the_store_agrees_with_the_domain_on_every_status(Backend::Postgres).await
-    }
-}
+both!(the_store_agrees_with_the_domain_on_every_status);
 
 /// `GET /v1/invitations?status=...` for each of the four statuses, `fulfilled` included, lists
 /// what the domain says.

@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::both;
-use crate::helpers::{Backend, Reply, TestApp, spawn_with};
+use crate::helpers::{Reply, TestApp, eventually};
 
 /// The Python receiver of tests/support/webhook_receiver.py, on a free loopback port.
 pub struct Receiver {
@@ -71,26 +71,23 @@ impl Receiver {
             .unwrap()
     }
 
-    /// Waits (bounded) until `done` holds for the deliveries, and returns them.
+    /// The deliveries once `done` holds for them.
     pub async fn wait_for(&self, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
+        let done = &done;
+        eventually(what, || async move {
             let deliveries = self.deliveries().await;
             if done(&deliveries) {
-                return deliveries;
+                Ok(deliveries)
+            } else {
+                Err(deliveries)
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}: {deliveries:?}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 }
 
-async fn spawn_allowing_private(backend: Backend) -> TestApp {
-    spawn_with(backend, |s| s.webhooks_allow_private = true).await
-}
+/// Webhooks may go to this machine's receiver.
+const ALLOW_PRIVATE: fn(&mut portico::config::Settings) = |s| s.webhooks_allow_private = true;
 
 /// Subscribes the receiver and tells it the secret.
 async fn subscribe(app: &TestApp, receiver: &Receiver, event_types: Value) -> Value {
@@ -114,8 +111,7 @@ fn types(deliveries: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-async fn every_event_arrives_signed_and_in_order(backend: Backend) {
-    let app = spawn_allowing_private(backend).await;
+async fn every_event_arrives_signed_and_in_order(app: TestApp) {
     let receiver = Receiver::start().await;
     let endpoint = subscribe(&app, &receiver, json!([])).await;
     assert_eq!(endpoint["event_types"], json!([]));
@@ -180,18 +176,12 @@ async fn every_event_arrives_signed_and_in_order(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_event_arrives_signed_and_in_order_on_sqlite() {
-    every_event_arrives_signed_and_in_order(Backend::Sqlite).await;
-}
+both!(
+    every_event_arrives_signed_and_in_order,
+    super::ALLOW_PRIVATE
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_event_arrives_signed_and_in_order_on_postgres() {
-    every_event_arrives_signed_and_in_order(Backend::Postgres).await;
-}
-
-async fn after_three_500s_the_event_arrives_exactly_once_more_in_order(backend: Backend) {
-    let app = spawn_allowing_private(backend).await;
+async fn after_three_500s_the_event_arrives_exactly_once_more_in_order(app: TestApp) {
     let receiver = Receiver::start().await;
     let endpoint = subscribe(&app, &receiver, json!(["connection.created"])).await;
     receiver
@@ -265,18 +255,12 @@ async fn after_three_500s_the_event_arrives_exactly_once_more_in_order(backend: 
     assert_eq!(listed, vec![200, 200, 500, 500, 500], "newest first");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_three_500s_the_event_arrives_exactly_once_more_in_order_on_sqlite() {
-    after_three_500s_the_event_arrives_exactly_once_more_in_order(Backend::Sqlite).await;
-}
+both!(
+    after_three_500s_the_event_arrives_exactly_once_more_in_order,
+    super::ALLOW_PRIVATE
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_three_500s_the_event_arrives_exactly_once_more_in_order_on_postgres() {
-    after_three_500s_the_event_arrives_exactly_once_more_in_order(Backend::Postgres).await;
-}
-
-async fn a_410_disables_the_endpoint(backend: Backend) {
-    let app = spawn_allowing_private(backend).await;
+async fn a_410_disables_the_endpoint(app: TestApp) {
     let receiver = Receiver::start().await;
     let endpoint = subscribe(&app, &receiver, json!([])).await;
     receiver
@@ -285,14 +269,11 @@ async fn a_410_disables_the_endpoint(backend: Backend) {
     app.create_connection("a").await;
     receiver.wait_for("the 410", |d| d.len() == 1).await;
     let path = format!("/v1/webhook-endpoints/{}", endpoint["id"].as_str().unwrap());
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    while app.get(&path).await.json["disabled_at"].is_null() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the endpoint is disabled"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let (app, path) = (&app, &path);
+    eventually("the endpoint is disabled", || async move {
+        !app.get(path).await.json["disabled_at"].is_null()
+    })
+    .await;
     app.create_connection("b").await;
     app.clock.advance(Duration::hours(1));
     // Nothing more is queued for a disabled endpoint.
@@ -301,18 +282,9 @@ async fn a_410_disables_the_endpoint(backend: Backend) {
     assert_eq!(receiver.deliveries().await.len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_410_disables_the_endpoint_on_sqlite() {
-    a_410_disables_the_endpoint(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_410_disables_the_endpoint_on_postgres() {
-    a_410_disables_the_endpoint(Backend::Postgres).await;
-}
+both!(a_410_disables_the_endpoint, super::ALLOW_PRIVATE);
 
 async fn a_rotated_secret_signs_alongside_the_old_one_for_a_day(app: TestApp) {
-    let app = spawn_allowing_private(app.backend).await;
     let receiver = Receiver::start().await;
     let endpoint = subscribe(&app, &receiver, json!([])).await;
     let old = endpoint["secret"].as_str().unwrap().to_string();
@@ -340,7 +312,10 @@ async fn a_rotated_secret_signs_alongside_the_old_one_for_a_day(app: TestApp) {
         "only the new one after a day"
     );
 }
-both!(a_rotated_secret_signs_alongside_the_old_one_for_a_day);
+both!(
+    a_rotated_secret_signs_alongside_the_old_one_for_a_day,
+    super::ALLOW_PRIVATE
+);
 
 async fn event_type_filters_and_bad_requests(app: TestApp) {
     let refused = app
@@ -433,21 +408,13 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery(app: TestApp) {
         "/v1/webhook-endpoints/{}/attempts",
         created.json["id"].as_str().unwrap()
     );
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    let attempt = loop {
-        let attempts = app.get(&path).await;
-        if let Some(first) = attempts.json["data"]
+    let (app, path) = (&app, &path);
+    let attempt = eventually("an attempt is recorded", || async move {
+        app.get(path).await.json["data"]
             .as_array()
             .and_then(|a| a.first().cloned())
-        {
-            break first;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "an attempt is recorded"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert_eq!(attempt["status"], Value::Null);
     assert!(
         attempt["error"]
@@ -466,23 +433,14 @@ async fn an_expired_invitation_emits_its_event_once(app: TestApp) {
     app.create_invitation(json!({"expires_in_seconds": null}))
         .await;
     app.clock.advance(Duration::seconds(61));
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let expired: Vec<String> = app
-            .event_types()
+    let app = &app;
+    eventually("invitation.expired is emitted", || async move {
+        app.event_types()
             .await
-            .into_iter()
-            .filter(|t| t == "invitation.expired")
-            .collect();
-        if !expired.is_empty() {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "invitation.expired is emitted"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+            .iter()
+            .any(|t| t == "invitation.expired")
+    })
+    .await;
     // Another pass finds nothing more to emit.
     assert_eq!(app.portico.expire_invitations().await.unwrap(), 0);
     let events = app.get("/v1/events?limit=100").await.json["data"].clone();

@@ -62,9 +62,7 @@ impl Failure {
         match e {
             ApiError::Validation(errors) => Failure::invalid(status, errors, renames),
             other => {
-                if status.is_server_error() {
-                    tracing::error!(error = ?other, "request failed");
-                }
+                other.report();
                 Failure::new(status, other.to_string())
             }
         }
