@@ -1,4 +1,5 @@
-//! Envelope encryption, token generation and hashing.
+//! Envelope encryption (the keyring, data keys and what each is bound to), tokens and their
+//! hashes, the guest's sealed cookie, and the guest pages' CSRF tokens.
 
 pub mod binding;
 pub mod csrf;

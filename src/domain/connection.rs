@@ -1,5 +1,6 @@
-//! Connections: a configured connector with credentials. Plain config is kept as JSON; secret
-//! fields are kept encrypted, and the owner sees only which ones are set.
+//! Connections: a configured connector with credentials, and the owner's request to create or
+//! edit one, validated here. Plain config is kept as JSON; secret fields are kept encrypted,
+//! and the owner sees only which ones are set.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

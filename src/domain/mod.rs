@@ -1,4 +1,6 @@
-//! Pure rules of the product, no I/O: invitations, connections, connector specs, accounts.
+//! Pure rules of the product, no I/O: invitations (status, use, validation), connections,
+//! connector specs, accounts and keys, guests' sessions and attempt limits, events, webhooks,
+//! the vendors' own request rules, and the values checked at the boundary.
 
 pub mod account;
 pub mod client_ip;

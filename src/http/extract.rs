@@ -64,10 +64,6 @@ where
 pub struct Owner(pub ApiKey);
 
 impl Owner {
-    pub fn account_id(&self) -> uuid::Uuid {
-        self.0.account_id
-    }
-
     /// The account id, if the key holds `scope`; 403 otherwise.
     pub fn require(&self, scope: Scope) -> Result<uuid::Uuid, ApiError> {
         if self.0.allows(scope) {

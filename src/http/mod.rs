@@ -1,13 +1,13 @@
 //! HTTP: the router (native API, compatible APIs, guest pages, health, OpenAPI), its
 //! middleware, and the server loop.
 
-pub mod api;
-pub mod compat;
-pub mod error;
-pub mod extract;
+pub(crate) mod api;
+pub(crate) mod compat;
+pub(crate) mod error;
+pub(crate) mod extract;
 mod metrics;
 mod openapi;
-pub mod pages;
+pub(crate) mod pages;
 mod request_id;
 mod server;
 

@@ -60,6 +60,7 @@ pub struct RelinkRequest {
     pub scope_config_id: Option<String>,
     /// Accepted for compatibility; every Portico relink link asks for new credentials.
     #[serde(default)]
+    #[expect(dead_code, reason = "read only to accept Kombo's request as written")]
     pub link_type: Option<String>,
 }
 
