@@ -15,6 +15,8 @@ pub enum EventType {
     InvitationExpired,
     /// Too many failed attempts: the invitation's form or email step is locked for a while.
     InvitationLocked,
+    /// The owner's backend exchanged the result code of a completion.
+    InvitationResultExchanged,
     ConnectionCreated,
     ConnectionUpdated,
     ConnectionDeleted,
@@ -23,7 +25,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 13] = [
         EventType::InvitationCreated,
         EventType::InvitationOpened,
         EventType::InvitationEmailVerified,
@@ -31,6 +33,7 @@ impl EventType {
         EventType::InvitationFulfilled,
         EventType::InvitationExpired,
         EventType::InvitationLocked,
+        EventType::InvitationResultExchanged,
         EventType::ConnectionCreated,
         EventType::ConnectionUpdated,
         EventType::ConnectionDeleted,
@@ -51,6 +54,7 @@ impl EventType {
             EventType::InvitationFulfilled => "invitation.fulfilled",
             EventType::InvitationExpired => "invitation.expired",
             EventType::InvitationLocked => "invitation.locked",
+            EventType::InvitationResultExchanged => "invitation.result_exchanged",
             EventType::ConnectionCreated => "connection.created",
             EventType::ConnectionUpdated => "connection.updated",
             EventType::ConnectionDeleted => "connection.deleted",

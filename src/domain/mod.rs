@@ -1,6 +1,6 @@
 //! Pure rules of the product, no I/O: invitations (status, use, validation), connections,
-//! connector specs, accounts and keys, guests' sessions and attempt limits, events, webhooks,
-//! the vendors' own request rules, and the values checked at the boundary.
+//! connector specs, accounts and keys, guests' sessions and attempt limits, result codes,
+//! events, webhooks, the vendors' own request rules, and the values checked at the boundary.
 
 pub mod account;
 pub mod client_ip;
@@ -9,6 +9,7 @@ pub mod connector;
 pub mod event;
 pub mod guest;
 pub mod invitation;
+pub mod result;
 pub mod values;
 pub mod vendor;
 pub mod webhook;

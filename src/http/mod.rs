@@ -39,6 +39,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(api::invitations::router())
         .merge(api::connections::router())
         .merge(api::events::router())
+        .merge(api::results::router())
         .merge(api::webhooks::router())
         .merge(compat::kondado::router())
         .merge(compat::kombo::router())

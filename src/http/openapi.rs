@@ -17,6 +17,7 @@ use utoipa::openapi::{RefOr, Schema};
         (name = "invitations", description = "Links a guest uses to create or edit one connection"),
         (name = "connections", description = "Configured connectors with encrypted credentials"),
         (name = "connectors", description = "The catalog"),
+        (name = "results", description = "Result codes of completed guest flows, exchanged once"),
         (name = "events", description = "What happened, oldest first"),
         (name = "webhooks", description = "Events delivered to your URLs, signed per Standard Webhooks"),
         (name = "health", description = "Liveness, readiness, metrics"),

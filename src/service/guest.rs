@@ -145,7 +145,9 @@ impl FormProblem {
 pub enum Submitted {
     Done {
         connection_id: Uuid,
-        /// Where to send the guest, with `connection_id` and `status` in the query.
+        /// The completion's single-use result code, for the owner's backend to exchange.
+        result: Secret<String>,
+        /// Where to send the guest, with `connection_id`, `status` and `result` in the query.
         redirect: Option<String>,
     },
     /// Nothing was stored; the form comes back with these problems and what the guest typed.
@@ -798,9 +800,17 @@ impl Portico {
             EventType::ConnectionCreated => ConnectionWrite::Create(&connection),
             _ => ConnectionWrite::Update(&connection),
         };
+        let (result, result_code) = Self::mint_result(invitation, connection.id, now);
         let used = self
             .store
-            .use_invitation(invitation.id, now, write, &[changed], &fulfilled)
+            .use_invitation(
+                invitation.id,
+                now,
+                write,
+                &result_code,
+                &[changed],
+                &fulfilled,
+            )
             .await?;
         match used {
             Use::Used(_) => {}
@@ -827,11 +837,13 @@ impl Portico {
             let mut url = url::Url::parse(url).expect("redirect_url was validated");
             url.query_pairs_mut()
                 .append_pair("connection_id", &connection.id.to_string())
-                .append_pair("status", "success");
+                .append_pair("status", "success")
+                .append_pair("result", result.expose());
             url.to_string()
         });
         Ok(Submitted::Done {
             connection_id: connection.id,
+            result,
             redirect,
         })
     }

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod key_cache;
 pub mod keys;
 pub mod mail;
+pub mod results;
 pub mod views;
 pub mod webhooks;
 
@@ -102,6 +103,9 @@ pub enum Resource {
     Connector,
     #[error("invitation")]
     Invitation,
+    /// A result code: unknown, spent, expired and another account's all read the same.
+    #[error("result")]
+    Result,
     #[error("webhook endpoint")]
     WebhookEndpoint,
 }

@@ -12,9 +12,10 @@ pub trait HousekeepingStore: Send + Sync {
     async fn ping(&self) -> StoreResult<()>;
     /// Undelivered webhook deliveries and unsent emails (for `/metrics`).
     async fn queue_depths(&self) -> StoreResult<(i64, i64)>;
-    /// Deletes what has no use any more: guest sessions and email codes past their expiry,
-    /// guest attempts out of every window and ended locks, idempotent replies older than
-    /// `replies_before`, sent emails older than `sent_before`. Returns how many rows went.
+    /// Deletes what has no use any more: guest sessions, email codes and result codes past
+    /// their expiry, guest attempts out of every window and ended locks, idempotent replies
+    /// older than `replies_before`, sent emails older than `sent_before`. Returns how many
+    /// rows went.
     async fn purge_expired(
         &self,
         now: DateTime<Utc>,

@@ -10,6 +10,7 @@ use crate::crypto::WrappedKey;
 use crate::domain::connection::Connection;
 use crate::domain::event::NewEvent;
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
+use crate::domain::result::ResultCode;
 use crate::domain::values::TokenHash;
 
 #[derive(Debug, Clone, Default)]
@@ -121,14 +122,15 @@ pub trait InvitationStore: Send + Sync {
         at: DateTime<Utc>,
         event: &NewEvent,
     ) -> StoreResult<bool>;
-    /// Uses the invitation once and writes the connection, atomically: the conditional
-    /// increment and the write commit together or not at all. `fulfilled` is written only when
-    /// this use takes the last one.
+    /// Uses the invitation once and writes the connection and the completion's result code,
+    /// atomically: the conditional increment and the writes commit together or not at all.
+    /// `fulfilled` is written only when this use takes the last one.
     async fn use_invitation(
         &self,
         invitation_id: Uuid,
         now: DateTime<Utc>,
         write: ConnectionWrite<'_>,
+        result: &ResultCode,
         events: &[NewEvent],
         fulfilled: &NewEvent,
     ) -> StoreResult<Use>;

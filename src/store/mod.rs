@@ -12,6 +12,7 @@ mod invitations;
 mod keys;
 mod outbox;
 mod postgres;
+mod results;
 mod sqlite;
 mod webhooks;
 
@@ -32,6 +33,7 @@ pub use invitations::{
 pub use keys::ApiKeyStore;
 pub use outbox::{OutboxEmail, OutboxStore};
 pub use postgres::PostgresStore;
+pub use results::ResultStore;
 pub use sqlite::SqliteStore;
 pub use webhooks::{PendingDelivery, WebhookStore};
 
@@ -68,6 +70,7 @@ pub trait Store:
     + DataKeyStore
     + EventStore
     + HousekeepingStore
+    + ResultStore
     + 'static
 {
 }
@@ -83,6 +86,7 @@ impl<T> Store for T where
         + DataKeyStore
         + EventStore
         + HousekeepingStore
+        + ResultStore
         + 'static
 {
 }

@@ -9,6 +9,8 @@ use portico::domain::connection::Connection;
 use portico::domain::connector::Direction;
 use portico::domain::event::{EventType, NewEvent};
 use portico::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
+use portico::domain::result::ResultCode;
+use portico::domain::values::TokenHash;
 use portico::store::{ConnectionWrite, Inserted, InvitationFilter, Page, Store, Use};
 use serde_json::{Map, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -213,6 +215,21 @@ fn connection_for(invitation: &Invitation, now: DateTime<Utc>) -> Connection {
     }
 }
 
+/// The result code that use mints.
+fn result_for(connection: &Connection, now: DateTime<Utc>) -> ResultCode {
+    let hash = TokenHash::of(connection.id.as_bytes());
+    let invitation_id = connection
+        .invitation_id
+        .expect("made through an invitation");
+    ResultCode::minted(
+        hash,
+        connection.account_id,
+        invitation_id,
+        connection.id,
+        now,
+    )
+}
+
 /// Tries one use of every invitation at `now`: it succeeds exactly where the domain's
 /// `can_be_used` says so, and counts one use then.
 async fn assert_uses_agree(store: &dyn Store, account_id: Uuid, now: DateTime<Utc>) {
@@ -224,6 +241,7 @@ async fn assert_uses_agree(store: &dyn Store, account_id: Uuid, now: DateTime<Ut
                 before.id,
                 now,
                 ConnectionWrite::Create(&connection),
+                &result_for(&connection, now),
                 &[],
                 &fulfilled,
             )

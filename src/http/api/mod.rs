@@ -5,6 +5,7 @@ pub mod connectors;
 pub mod events;
 pub mod health;
 pub mod invitations;
+pub mod results;
 pub mod webhooks;
 
 use serde::{Deserialize, Serialize};

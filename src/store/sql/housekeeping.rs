@@ -37,6 +37,7 @@ impl HousekeepingStore for Backend {
         for (sql, at) in [
             ("DELETE FROM email_codes WHERE expires_at <= $1", now),
             ("DELETE FROM guest_sessions WHERE expires_at <= $1", now),
+            ("DELETE FROM results WHERE expires_at <= $1", now),
             (
                 "DELETE FROM guest_attempts WHERE attempted_at <= $1",
                 now - ATTEMPT_WINDOW,

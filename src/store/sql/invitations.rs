@@ -13,11 +13,13 @@ use super::batch::{Args, Batch, arg, placeholders};
 use super::connections::{connection_statement, reconnect_connection_row};
 use super::events::{commit_if_changed, push_events};
 use super::outbox::outbox_statement;
+use super::results::result_statement;
 use super::shared::{DbRow, corrupt, maybe_time, owned_row, push_page, time, wrapped_key};
 use super::{Backend, Db};
 use crate::domain::connector::Direction;
 use crate::domain::event::NewEvent;
 use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
+use crate::domain::result::ResultCode;
 use crate::domain::values::TokenHash;
 use crate::store::{
     ConnectionWrite, CreatedConnection, IdempotentResponse, Inserted, InvitationFilter,
@@ -337,6 +339,7 @@ impl InvitationStore for Backend {
         invitation_id: Uuid,
         now: DateTime<Utc>,
         write: ConnectionWrite<'_>,
+        result: &ResultCode,
         events: &[NewEvent],
         fulfilled: &NewEvent,
     ) -> StoreResult<Use> {
@@ -360,7 +363,7 @@ impl InvitationStore for Backend {
         };
         let use_count: i64 = used.try_get("use_count")?;
         let max_uses: Option<i64> = used.try_get("max_uses")?;
-        // The connection and the events: one query on SQLite.
+        // The connection, the result code and the events: one query on SQLite.
         let mut batch = Batch::default();
         match write {
             ConnectionWrite::Create(c) => {
@@ -373,6 +376,7 @@ impl InvitationStore for Backend {
                 }
             }
         }
+        batch.push(|args| result_statement(args, result))?;
         let last_use = max_uses == Some(use_count);
         push_events(
             &mut batch,

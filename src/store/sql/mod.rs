@@ -16,5 +16,6 @@ mod housekeeping;
 mod invitations;
 mod keys;
 mod outbox;
+mod results;
 mod shared;
 mod webhooks;

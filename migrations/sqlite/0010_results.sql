@@ -1,0 +1,14 @@
+-- Result codes: one per completed guest flow, minted in the transaction that writes the
+-- connection, kept by hash, exchanged once by the owner's backend within ten minutes.
+
+CREATE TABLE results (
+    code_hash       BLOB PRIMARY KEY,
+    account_id      BLOB NOT NULL REFERENCES accounts(id),
+    invitation_id   BLOB NOT NULL REFERENCES invitations(id),
+    connection_id   BLOB NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    created_at      INTEGER NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    exchanged_at    INTEGER
+);
+CREATE INDEX results_expiry ON results (expires_at);
+CREATE INDEX results_connection ON results (connection_id);
