@@ -19,6 +19,7 @@ mod limits;
 mod network;
 mod reconnect;
 mod request_ids;
+mod results;
 mod rules;
 mod security;
 mod smtp;
