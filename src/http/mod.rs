@@ -40,6 +40,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(api::connections::router())
         .merge(api::events::router())
         .merge(api::webhooks::router())
+        .merge(api::account::router())
         .merge(compat::kondado::router())
         .merge(compat::kombo::router())
         .merge(compat::nectar::router())
