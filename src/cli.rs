@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::app;
 use crate::clock::SystemClock;
 use crate::config::{Overrides, Settings};
-use crate::domain::account::Scope;
+use crate::domain::account::{AccountPatch, Scope};
 use crate::domain::connector::Direction;
 use crate::domain::invitation::NewInvitation;
 use crate::service::{Portico, ServiceError};
@@ -101,6 +101,22 @@ enum AccountsCommand {
         /// The account number (Kondado's client_id); default: the next free one.
         #[arg(long)]
         number: Option<i64>,
+    },
+    /// Change an account's settings; prints the account. Options left out stay as they are.
+    Update {
+        #[arg(long)]
+        id: Uuid,
+        #[arg(long)]
+        name: Option<String>,
+        /// The account number (Kondado's client_id); must be free.
+        #[arg(long)]
+        number: Option<i64>,
+        /// An origin that may frame guest pages (repeat for several); replaces the list.
+        #[arg(long = "embed-origin", conflicts_with = "no_embed_origins")]
+        embed_origins: Vec<String>,
+        /// Clear the list of embed origins.
+        #[arg(long)]
+        no_embed_origins: bool,
     },
 }
 
@@ -238,6 +254,29 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
                 .create_account(&name, number)
                 .await
                 .map_err(explain)?;
+            print_json(&json!({"id": account.id, "number": account.number, "name": account.name}));
+        }
+        Command::Accounts {
+            command:
+                AccountsCommand::Update {
+                    id,
+                    name,
+                    number,
+                    embed_origins,
+                    no_embed_origins,
+                },
+        } => {
+            let embed_origins = match (no_embed_origins, embed_origins.is_empty()) {
+                (true, _) => Some(Vec::new()),
+                (false, true) => None,
+                (false, false) => Some(embed_origins),
+            };
+            let patch = AccountPatch {
+                name,
+                number,
+                embed_origins,
+            };
+            let account = portico.update_account(id, patch).await.map_err(explain)?;
             print_json(&json!(account));
         }
         Command::ApiKeys {

@@ -41,6 +41,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(api::events::router())
         .merge(api::results::router())
         .merge(api::webhooks::router())
+        .merge(api::account::router())
         .merge(compat::kondado::router())
         .merge(compat::kombo::router())
         .merge(compat::nectar::router())

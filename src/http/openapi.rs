@@ -20,6 +20,7 @@ use utoipa::openapi::{RefOr, Schema};
         (name = "results", description = "Result codes of completed guest flows, exchanged once"),
         (name = "events", description = "What happened, oldest first"),
         (name = "webhooks", description = "Events delivered to your URLs, signed per Standard Webhooks"),
+        (name = "account", description = "The API key's own account and its settings"),
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "kondado", description = "Compatible with Kondado's collection guests"),
         (name = "kombo", description = "Compatible with Kombo's connect links"),

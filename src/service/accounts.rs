@@ -1,13 +1,25 @@
-//! Accounts and API keys: creation (CLI, first start) and authentication (every API request).
+//! Accounts and API keys: creation (CLI, first start), the account's settings (API and CLI), and
+//! authentication (every API request).
 
 use uuid::Uuid;
 
 use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::token::new_api_key;
-use crate::domain::account::{Account, ApiKey, Scope};
-use crate::domain::invitation::check_text;
+use crate::domain::account::{
+    Account, AccountPatch, ApiKey, Scope, check_account_name, check_account_number,
+};
 use crate::domain::values::TokenHash;
 use crate::secret::Secret;
+
+/// A number another account holds is a conflict, not a failure of the store.
+fn number_taken<T>(result: crate::store::StoreResult<T>) -> ServiceResult<T> {
+    match result {
+        Err(crate::store::StoreError::Conflict(_)) => {
+            Err(ServiceError::Conflict(Conflict::AccountNumberTaken))
+        }
+        other => Ok(other?),
+    }
+}
 
 /// Characters of a key kept in clear to recognise it in lists (`pk_` and 8 more).
 const KEY_PREFIX_LEN: usize = 11;
@@ -16,22 +28,19 @@ impl Portico {
     pub async fn create_account(&self, name: &str, number: Option<i64>) -> ServiceResult<Account> {
         let name = name.trim();
         let mut errors = Vec::new();
-        if name.is_empty() {
-            errors.push(crate::domain::FieldError::new("name", "is required"));
-        }
-        check_text(&mut errors, "name", name, 200);
-        if number.is_some_and(|n| n < 1) {
-            errors.push(crate::domain::FieldError::new("number", "must be positive"));
-        }
+        check_account_name(&mut errors, name);
+        check_account_number(&mut errors, number);
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        match self.store.create_account(name, number, self.now()).await {
-            Err(crate::store::StoreError::Conflict(_)) => {
-                Err(ServiceError::Conflict(Conflict::AccountNumberTaken))
-            }
-            other => Ok(other?),
-        }
+        number_taken(self.store.create_account(name, number, self.now()).await)
+    }
+
+    /// Changes the account's settings; what the patch leaves out stays.
+    pub async fn update_account(&self, id: Uuid, patch: AccountPatch) -> ServiceResult<Account> {
+        let changes = patch.validate().map_err(ServiceError::Invalid)?;
+        number_taken(self.store.update_account(id, &changes).await)?
+            .ok_or(ServiceError::NotFound(Resource::Account))
     }
 
     /// Creates a key for the account; the key itself is returned only here.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::StoreResult;
-use crate::domain::account::Account;
+use crate::domain::account::{Account, AccountChanges};
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -18,4 +18,11 @@ pub trait AccountStore: Send + Sync {
     async fn count_accounts(&self) -> StoreResult<i64>;
     async fn get_account(&self, id: Uuid) -> StoreResult<Option<Account>>;
     async fn get_account_by_number(&self, number: i64) -> StoreResult<Option<Account>>;
+    /// Applies the changes; `None` if there is no such account, `Conflict` if the number is
+    /// another account's.
+    async fn update_account(
+        &self,
+        id: Uuid,
+        changes: &AccountChanges,
+    ) -> StoreResult<Option<Account>>;
 }

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod account;
 mod api_errors;
 mod browser;
 mod checks;

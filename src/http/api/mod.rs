@@ -1,5 +1,6 @@
 //! The native `/v1` API, one module per resource, and what lists share.
 
+pub mod account;
 pub mod connections;
 pub mod connectors;
 pub mod events;
