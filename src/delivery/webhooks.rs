@@ -9,7 +9,11 @@ use std::time::Instant;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::domain::webhook::{AttemptOutcome, WebhookAttempt, WebhookEndpoint, retry_after, sign};
+use super::kombo;
+use crate::domain::event::Event;
+use crate::domain::webhook::{
+    AttemptOutcome, WebhookAttempt, WebhookEndpoint, WebhookFormat, retry_after, sign, sign_kombo,
+};
 use crate::egress::EgressPolicy;
 use crate::service::Portico;
 use crate::store::PendingDelivery;
@@ -133,6 +137,59 @@ async fn work_endpoint(
     Ok(delivered)
 }
 
+/// A delivery ready to send: the body and the headers that sign it.
+struct Signed {
+    body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
+}
+
+/// The event in the endpoint's format, signed; `None`: the format has no form of this event.
+fn signed(
+    portico: &Portico,
+    endpoint: &WebhookEndpoint,
+    secrets: &crate::service::webhooks::SigningSecrets,
+    event: &Event,
+) -> Option<Signed> {
+    match endpoint.format {
+        WebhookFormat::Standard => {
+            let body = serde_json::to_vec(event).expect("events serialise");
+            // The signed timestamp is the wall clock's: receivers compare it with theirs.
+            let timestamp = Utc::now().timestamp();
+            let id = event.id.to_string();
+            let signatures: Vec<String> = std::iter::once(&secrets.current)
+                .chain(secrets.previous.iter())
+                .filter_map(|secret| sign(secret.expose(), &id, timestamp, &body))
+                .collect();
+            Some(Signed {
+                headers: vec![
+                    ("webhook-id", id),
+                    ("webhook-timestamp", timestamp.to_string()),
+                    ("webhook-signature", signatures.join(" ")),
+                ],
+                body,
+            })
+        }
+        WebhookFormat::Kombo => {
+            let categories = event
+                .data
+                .get("connector")
+                .and_then(|c| c.as_str())
+                .and_then(|c| portico.catalog.get(c))
+                .map(|spec| spec.categories.clone())
+                .unwrap_or_default();
+            let payload = kombo::payload(event, &categories, &portico.settings.public_url)?;
+            let body = serde_json::to_vec(&payload).expect("payloads serialise");
+            Some(Signed {
+                headers: vec![(
+                    "x-kombo-signature",
+                    sign_kombo(secrets.current.expose(), &body),
+                )],
+                body,
+            })
+        }
+    }
+}
+
 async fn attempt(
     portico: &Portico,
     client: &reqwest::Client,
@@ -141,34 +198,34 @@ async fn attempt(
     pending: &PendingDelivery,
 ) -> (WebhookAttempt, AttemptOutcome) {
     let event = &pending.event;
-    let body = serde_json::to_vec(event).expect("events serialise");
     let attempted_at = portico.now();
-    // The signed timestamp is the wall clock's: receivers compare it with theirs.
-    let timestamp = Utc::now().timestamp();
-    let id = event.id.to_string();
-    let signatures: Vec<String> = std::iter::once(&secrets.current)
-        .chain(secrets.previous.iter())
-        .filter_map(|secret| sign(secret.expose(), &id, timestamp, &body))
-        .collect();
     let started = Instant::now();
-    let result = match literal_target_refused(&endpoint.url, &portico.settings.webhook_egress) {
-        Some(refusal) => Err(refusal),
-        None => client
-            .post(&endpoint.url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signatures.join(" "))
-            .body(body)
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .map_err(|e| describe(&e)),
+    let result = match (
+        signed(portico, endpoint, secrets, event),
+        literal_target_refused(&endpoint.url, &portico.settings.webhook_egress),
+    ) {
+        (None, _) => Err(NOT_SENT.to_string()),
+        (Some(_), Some(refusal)) => Err(refusal),
+        (Some(signed), None) => {
+            let mut request = client
+                .post(&endpoint.url)
+                .header("content-type", "application/json");
+            for (name, value) in signed.headers {
+                request = request.header(name, value);
+            }
+            request
+                .body(signed.body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .map_err(|e| describe(&e))
+        }
     };
     let failures = pending.attempts + 1;
-    let outcome = match result {
-        Ok(status) if (200..300).contains(&status) => AttemptOutcome::Delivered,
+    let outcome = match &result {
+        Ok(status) if (200..300).contains(status) => AttemptOutcome::Delivered,
         Ok(410) => AttemptOutcome::Disable,
+        Err(e) if e == NOT_SENT => AttemptOutcome::Delivered,
         _ => match retry_after(failures) {
             Some(wait) => AttemptOutcome::Retry(attempted_at + wait),
             None => AttemptOutcome::GiveUp,
@@ -185,6 +242,10 @@ async fn attempt(
     };
     (attempt, outcome)
 }
+
+/// The attempt's note for an event the endpoint's format has no form of: nothing is sent and
+/// the delivery is done.
+const NOT_SENT: &str = "not sent: the endpoint's format has no form of this event";
 
 /// A URL naming a forbidden address literally skips the resolver, so it is checked here.
 fn literal_target_refused(url: &str, egress: &EgressPolicy) -> Option<String> {

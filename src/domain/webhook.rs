@@ -1,5 +1,5 @@
 //! Webhook rules, pure: which events an endpoint takes, when a failed delivery is tried again,
-//! the Standard Webhooks signature, and which addresses a webhook may never reach.
+//! the Standard Webhooks and Kombo signatures, and which addresses a webhook may never reach.
 
 use base64::Engine;
 use chrono::Duration;
@@ -69,6 +69,80 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<Strin
     ))
 }
 
+/// What an endpoint's deliveries look like.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// Standard Webhooks: the event as it is, signed in `webhook-signature`.
+    #[default]
+    Standard,
+    /// Kombo's payloads (`integration-created`, `integration-deleted`,
+    /// `connection-flow-failed`), signed in `X-Kombo-Signature`.
+    Kombo,
+}
+
+impl WebhookFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookFormat::Standard => "standard",
+            WebhookFormat::Kombo => "kombo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WebhookFormat> {
+        [WebhookFormat::Standard, WebhookFormat::Kombo]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
+/// Kombo's webhook types and the Portico events they are made from.
+pub const KOMBO_TYPES: [(&str, &str); 3] = [
+    ("integration-created", "connection.created"),
+    ("integration-deleted", "connection.deleted"),
+    ("connection-flow-failed", "connection.check_failed"),
+];
+
+/// The event types a Kombo endpoint subscribes to, from what the request named (Kombo's names
+/// or Portico's); every Kombo type when it named none. `Err(i)`: the i-th has no Kombo form.
+pub fn kombo_subscription(named: &[String]) -> Result<Vec<String>, usize> {
+    if named.is_empty() {
+        return Ok(KOMBO_TYPES
+            .iter()
+            .map(|(_, ours)| ours.to_string())
+            .collect());
+    }
+    named
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            KOMBO_TYPES
+                .iter()
+                .find(|(theirs, ours)| name == theirs || name == ours)
+                .map(|(_, ours)| ours.to_string())
+                .ok_or(i)
+        })
+        .collect()
+}
+
+/// Kombo's signature of a delivery: the base64url (unpadded) HMAC-SHA256 of the raw body, keyed
+/// with the secret as the owner was given it.
+pub fn sign_kombo(secret: &str, body: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(body);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,7 +162,39 @@ mod tests {
             previous_until: None,
             disabled_at: None,
             created_at: chrono::DateTime::UNIX_EPOCH,
+            format: WebhookFormat::Standard,
         }
+    }
+
+    #[test]
+    fn kombo_endpoints_subscribe_to_the_events_kombo_has_a_form_for() {
+        let all = kombo_subscription(&[]).unwrap();
+        assert_eq!(
+            all,
+            [
+                "connection.created",
+                "connection.deleted",
+                "connection.check_failed"
+            ]
+        );
+        let named = kombo_subscription(&[
+            "integration-deleted".to_string(),
+            "connection.created".to_string(),
+        ]);
+        assert_eq!(named.unwrap(), ["connection.deleted", "connection.created"]);
+        assert_eq!(
+            kombo_subscription(&["connection.created".into(), "invitation.created".into()]),
+            Err(1)
+        );
+    }
+
+    #[test]
+    fn the_kombo_signature_is_base64url_hmac_sha256_of_the_body() {
+        // RFC 4231's test case 2 ("Jefe"), its digest in base64url without padding.
+        assert_eq!(
+            sign_kombo("Jefe", b"what do ya want for nothing?"),
+            "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM"
+        );
     }
 
     #[test]
@@ -160,6 +266,7 @@ pub struct WebhookEndpoint {
     pub previous_until: Option<chrono::DateTime<chrono::Utc>>,
     pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    pub format: WebhookFormat,
 }
 
 impl WebhookEndpoint {

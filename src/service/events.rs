@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Portico, ServiceError, ServiceResult};
+use super::{Portico, Resource, ServiceError, ServiceResult};
 use crate::domain::event::Event;
 
 impl Portico {
@@ -17,7 +17,7 @@ impl Portico {
             && let Some(after) = after
         {
             // An unknown cursor would silently read as "no new events"; say so instead.
-            if !self.store.event_exists(account_id, after).await? {
+            if self.store.get_event(account_id, after).await?.is_none() {
                 return Err(ServiceError::invalid(
                     "after",
                     "is not an event of this account",
@@ -25,5 +25,13 @@ impl Portico {
             }
         }
         Ok(events)
+    }
+
+    /// One of the account's events; another account's is not found.
+    pub async fn get_event(&self, account_id: Uuid, id: Uuid) -> ServiceResult<Event> {
+        self.store
+            .get_event(account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound(Resource::Event))
     }
 }

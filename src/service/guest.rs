@@ -368,8 +368,8 @@ impl Portico {
     }
 
     /// Counts a failed connector check against the invitation's form, with its
-    /// `connection.check_failed` event (the invitation, the connector, the category and the
-    /// check's detail, which holds no secret) in the same transaction; the tenth within the
+    /// `connection.check_failed` event (the invitation, the connector, the category, the end
+    /// user and the check's detail, which holds no secret) in the same transaction; the tenth within the
     /// hour locks the form (`invitation.locked`), and the guest is told so. A check that never
     /// ran (every slot busy) is not the guest's failure and is not counted.
     pub async fn count_failed_check(
@@ -390,6 +390,8 @@ impl Portico {
                 "invitation_id": invitation.id,
                 "connection_id": invitation.connection_id,
                 "connector": spec.id,
+                "category": invitation.category.as_deref().or(spec.categories.first().map(String::as_str)),
+                "end_user": invitation.end_user,
                 "reason": failure.reason.code(),
                 "detail": failure.detail,
             }),

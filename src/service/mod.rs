@@ -101,6 +101,8 @@ pub enum Resource {
     Connection,
     #[error("connector")]
     Connector,
+    #[error("event")]
+    Event,
     #[error("invitation")]
     Invitation,
     /// A result code: unknown, spent, expired and another account's all read the same.

@@ -12,7 +12,10 @@ use super::{Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::binding;
 use crate::domain::FieldError;
 use crate::domain::event::{EventType, NewEvent};
-use crate::domain::webhook::{PREVIOUS_SECRET_GRACE, WebhookAttempt, WebhookEndpoint, new_secret};
+use crate::domain::webhook::{
+    PREVIOUS_SECRET_GRACE, WebhookAttempt, WebhookEndpoint, WebhookFormat, kombo_subscription,
+    new_secret,
+};
 use crate::egress::EgressPolicy;
 use crate::secret::Secret;
 use crate::store::Page;
@@ -23,9 +26,14 @@ use crate::store::Page;
 pub struct NewWebhookEndpoint {
     /// Where events are POSTed (http or https).
     pub url: String,
-    /// Event types to receive; empty or absent: every event.
+    /// Event types to receive; empty or absent: every event (for the `kombo` format, every
+    /// event Kombo has a form for). A `kombo` endpoint also takes Kombo's names
+    /// (`integration-created`, `integration-deleted`, `connection-flow-failed`).
     #[serde(default)]
     pub event_types: Vec<String>,
+    /// `standard` (default): Standard Webhooks. `kombo`: Kombo's payloads and signature.
+    #[serde(default)]
+    pub format: WebhookFormat,
 }
 
 /// An endpoint as the owner sees it; `secret` only when created or rotated.
@@ -36,6 +44,7 @@ pub struct WebhookEndpointObject {
     pub object: String,
     pub url: String,
     pub event_types: Vec<String>,
+    pub format: WebhookFormat,
     /// Set when the endpoint answered 410 Gone: nothing more is sent to it.
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -51,6 +60,7 @@ impl From<&WebhookEndpoint> for WebhookEndpointObject {
             object: "webhook_endpoint".into(),
             url: w.url.clone(),
             event_types: w.event_types.clone(),
+            format: w.format,
             disabled_at: w.disabled_at,
             created_at: w.created_at,
             secret: None,
@@ -113,18 +123,30 @@ impl Portico {
         if request.url.len() > 2048 {
             errors.push(FieldError::new("url", "must be at most 2048 characters"));
         }
-        for (i, kind) in request.event_types.iter().enumerate() {
-            if EventType::parse(kind).is_none() {
-                errors.push(FieldError::new(
-                    format!("event_types[{i}]"),
-                    "is not an event type",
-                ));
+        let mut event_types = request.event_types.clone();
+        match request.format {
+            WebhookFormat::Standard => {
+                for (i, kind) in request.event_types.iter().enumerate() {
+                    if EventType::parse(kind).is_none() {
+                        errors.push(FieldError::new(
+                            format!("event_types[{i}]"),
+                            "is not an event type",
+                        ));
+                    }
+                }
             }
+            WebhookFormat::Kombo => match kombo_subscription(&request.event_types) {
+                Ok(types) => event_types = types,
+                Err(i) => errors.push(FieldError::new(
+                    format!("event_types[{i}]"),
+                    "has no Kombo form: a kombo endpoint takes integration-created, \
+                     integration-deleted and connection-flow-failed",
+                )),
+            },
         }
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        let mut event_types = request.event_types.clone();
         event_types.sort();
         event_types.dedup();
         let id = Uuid::now_v7();
@@ -141,6 +163,7 @@ impl Portico {
             previous_until: None,
             disabled_at: None,
             created_at: self.now(),
+            format: request.format,
         };
         self.store.create_webhook_endpoint(&endpoint).await?;
         let mut object = WebhookEndpointObject::from(&endpoint);

@@ -9,7 +9,7 @@ use crate::domain::event::{Event, NewEvent};
 #[async_trait]
 pub trait EventStore: Send + Sync {
     async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
-    async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn get_event(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Event>>;
     /// The account's events, oldest first, after the event with id `after`.
     async fn list_events(
         &self,

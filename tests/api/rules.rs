@@ -26,6 +26,7 @@ fn endpoint(account_id: Uuid, event_types: &[&str], disabled: bool) -> WebhookEn
         previous_until: None,
         disabled_at: disabled.then(start_time),
         created_at: start_time(),
+        format: portico::domain::webhook::WebhookFormat::Standard,
     }
 }
 

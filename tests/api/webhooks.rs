@@ -87,7 +87,7 @@ impl Receiver {
 }
 
 /// Webhooks may go to this machine's receiver.
-const ALLOW_PRIVATE: fn(&mut portico::config::Settings) = |s| s.webhooks_allow_private = true;
+pub const ALLOW_PRIVATE: fn(&mut portico::config::Settings) = |s| s.webhooks_allow_private = true;
 
 /// Subscribes the receiver and tells it the secret.
 async fn subscribe(app: &TestApp, receiver: &Receiver, event_types: Value) -> Value {

@@ -1,4 +1,4 @@
-//! `GET /v1/events`: the account's events, oldest first after a cursor.
+//! `GET /v1/events`: the account's events, oldest first after a cursor; and one event.
 
 use axum::extract::State;
 use serde::Deserialize;
@@ -10,7 +10,8 @@ use crate::domain::account::Scope;
 use crate::domain::event::Event;
 use crate::http::AppState;
 use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{ApiQuery, Owner};
+use crate::http::extract::{ApiPath, ApiQuery, Owner};
+use uuid::Uuid;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EventQuery {
@@ -42,6 +43,23 @@ async fn list_events(
     Ok(axum::Json(List { data, next_cursor }))
 }
 
+/// One event of the account (where a Kombo-format webhook's `log_url` points).
+#[utoipa::path(get, path = "/v1/events/{event_id}", tag = "events",
+    params(("event_id" = Uuid, Path, description = "The event's id")),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = Event), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_event(
+    State(state): State<AppState>,
+    owner: Owner,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<axum::Json<Event>, ApiError> {
+    let account_id = owner.require(Scope::EventsRead)?;
+    Ok(axum::Json(state.portico.get_event(account_id, id).await?))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_events))
+    OpenApiRouter::new()
+        .routes(routes!(list_events))
+        .routes(routes!(get_event))
 }

@@ -83,15 +83,17 @@ impl EventStore for Backend {
         batch.commit_alone(self.writer()).await
     }
 
-    async fn event_exists(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        Ok(
-            sqlx::query("SELECT 1 FROM events WHERE account_id = $1 AND id = $2")
-                .bind(account_id)
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?
-                .is_some(),
+    async fn get_event(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Event>> {
+        sqlx::query(
+            "SELECT id, type, data, created_at FROM events WHERE account_id = $1 AND id = $2",
         )
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?
+        .as_ref()
+        .map(event_row)
+        .transpose()
     }
 
     async fn list_events(

@@ -9,15 +9,16 @@ use super::events::event_row;
 use super::shared::{DbRow, maybe_time, owned_row, push_page, time, wrapped_key};
 use super::{Backend, Db, SKIP_LOCKED};
 use crate::domain::webhook::{
-    AttemptOutcome, WebhookAttempt, WebhookEndpoint, parse_filter, stored_filter,
+    AttemptOutcome, WebhookAttempt, WebhookEndpoint, WebhookFormat, parse_filter, stored_filter,
 };
 use crate::store::{Page, PendingDelivery, StoreResult, WebhookStore, to_millis};
 
 const WEBHOOK_COLUMNS: &str = "id, account_id, url, event_types, data_key, data_key_id, \
-     secret, previous_secret, previous_until, disabled_at, created_at";
+     secret, previous_secret, previous_until, disabled_at, created_at, format";
 
 fn webhook_row(row: &DbRow) -> StoreResult<WebhookEndpoint> {
     let stored: String = row.try_get("event_types")?;
+    let format: String = row.try_get("format")?;
     Ok(WebhookEndpoint {
         id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
@@ -29,6 +30,8 @@ fn webhook_row(row: &DbRow) -> StoreResult<WebhookEndpoint> {
         previous_until: maybe_time(row, "previous_until")?,
         disabled_at: maybe_time(row, "disabled_at")?,
         created_at: time(row, "created_at")?,
+        // A value this build does not know (written by a newer one) is delivered as standard.
+        format: WebhookFormat::parse(&format).unwrap_or_default(),
     })
 }
 
@@ -50,7 +53,7 @@ impl WebhookStore for Backend {
     async fn create_webhook_endpoint(&self, w: &WebhookEndpoint) -> StoreResult<()> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO webhook_endpoints ({WEBHOOK_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         )))
         .bind(w.id)
         .bind(w.account_id)
@@ -63,6 +66,7 @@ impl WebhookStore for Backend {
         .bind(w.previous_until.map(to_millis))
         .bind(w.disabled_at.map(to_millis))
         .bind(to_millis(w.created_at))
+        .bind(w.format.as_str())
         .execute(self.writer())
         .await?;
         Ok(())
