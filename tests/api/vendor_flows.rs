@@ -404,6 +404,66 @@ async fn on_duplicate_reject_is_a_409_naming_the_connection(app: TestApp) {
 }
 both!(on_duplicate_reject_is_a_409_naming_the_connection);
 
+async fn on_duplicate_sees_only_the_account_s_own_connections_of_that_direction(app: TestApp) {
+    // Another account's connection for the same origin id is no duplicate of ours.
+    let other_key = app.other_account_key().await;
+    let theirs = Reply::read(
+        app.client
+            .post(format!("{}/v1/connections", app.base))
+            .bearer_auth(&other_key)
+            .json(&json!({"connector": "sandbox", "name": "Theirs",
+                          "config": {"api_key": "their-key"},
+                          "end_user": {"origin_id": "cust_1"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(theirs.status, 201, "{}", theirs.text);
+    let theirs = theirs.json["id"].as_str().unwrap().to_string();
+    for rule in ["update", "reject"] {
+        let reply = app
+            .post("/v1/invitations", for_customer("cust_1", Some(rule)))
+            .await;
+        assert_eq!(reply.status, 201, "{rule}: {}", reply.text);
+        assert_eq!(reply.json["kind"], "create_connection");
+        assert!(
+            !reply.text.contains(&theirs),
+            "never names their connection"
+        );
+    }
+
+    // A destination of the same connector and customer is no duplicate of a source.
+    let destination = app
+        .post(
+            "/v1/connections",
+            json!({"connector": "postgres", "name": "Warehouse", "direction": "destination",
+                   "config": {"host": "127.0.0.1", "database": "test", "user": "postgres",
+                              "password": "x", "ssl_mode": "disable"},
+                   "end_user": {"origin_id": "cust_7"}}),
+        )
+        .await;
+    assert_eq!(destination.status, 201, "{}", destination.text);
+    let source = app
+        .post(
+            "/v1/invitations",
+            json!({"connector": "postgres", "direction": "source", "connection_name": "In",
+                   "end_user": {"origin_id": "cust_7"}, "on_duplicate": "reject"}),
+        )
+        .await;
+    assert_eq!(source.status, 201, "{}", source.text);
+    let same = app
+        .post(
+            "/v1/invitations",
+            json!({"connector": "postgres", "direction": "destination",
+                   "connection_name": "Out", "end_user": {"origin_id": "cust_7"},
+                   "on_duplicate": "reject"}),
+        )
+        .await;
+    same.assert_problem(409);
+}
+both!(on_duplicate_sees_only_the_account_s_own_connections_of_that_direction);
+
 async fn on_duplicate_refuses_unknown_values_and_missing_keys(app: TestApp) {
     connection_for(&app, "cust_1").await;
     let existing = connection_for(&app, "cust_9").await;
