@@ -133,7 +133,8 @@ impl ConnectionStore for Backend {
         key: &DuplicateKey,
     ) -> StoreResult<Option<Connection>> {
         // `->>` reads a JSON member as text on both backends (JSONB in PostgreSQL, JSON text in
-        // SQLite 3.38 and later); the account's index narrows the scan to its connections.
+        // SQLite 3.38 and later); `connections_duplicate` (migration 0013) indexes exactly this
+        // expression, so the lookup reads the matching rows only.
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {CONNECTION_COLUMNS} FROM connections WHERE account_id = $1 \
              AND connector = $2 AND direction = $3 AND end_user ->> 'origin_id' = $4 \
