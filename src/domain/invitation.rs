@@ -63,6 +63,38 @@ impl InvitationStatus {
     }
 }
 
+/// What a create does when the account already has a connection of the same connector,
+/// direction and `end_user.origin_id` (a duplicate): `create` another anyway (the default),
+/// `update` it (the invitation becomes a reconnect of that connection), or `reject` the request
+/// (409 naming it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDuplicate {
+    #[default]
+    Create,
+    Update,
+    Reject,
+}
+
+impl OnDuplicate {
+    pub fn parse(s: &str) -> Option<OnDuplicate> {
+        match s {
+            "create" => Some(OnDuplicate::Create),
+            "update" => Some(OnDuplicate::Update),
+            "reject" => Some(OnDuplicate::Reject),
+            _ => None,
+        }
+    }
+}
+
+/// What identifies a duplicate of the connection a create invitation would make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub connector: String,
+    pub direction: Direction,
+    pub origin_id: String,
+}
+
 /// Who the invitation is for, in the owner's terms; copied onto the connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -234,6 +266,13 @@ pub struct NewInvitation {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
+    /// `create` (default): always a new connection; `update`: when the account has a
+    /// connection of this connector, direction and `end_user.origin_id`, the invitation becomes
+    /// a reconnect of it (the newest, if several); `reject`: then the request fails with 409
+    /// naming it. `update` and `reject` need `connector` and `end_user.origin_id`.
+    #[serde(default)]
+    #[schema(value_type = Option<OnDuplicate>)]
+    pub on_duplicate: Option<String>,
     /// Keep allowed addresses that are not well-formed instead of refusing them. Only the
     /// Nectar adapter sets it: Nectar's own example sends `"[email protected]"` (an address
     /// mangled by its docs site), and compatible means accepting that request as written.
@@ -286,6 +325,83 @@ pub struct Limits {
 }
 
 impl NewInvitation {
+    /// The duplicate rule this request asks for and the connection it looks for, when it is
+    /// well-formed (`update` or `reject` on a create with a connector whose direction resolves
+    /// and an `end_user.origin_id`); `None` otherwise, and [`NewInvitation::validate`] says why.
+    pub fn duplicate_key(
+        &self,
+        spec: Option<&ConnectorSpec>,
+    ) -> Option<(OnDuplicate, DuplicateKey)> {
+        let rule = OnDuplicate::parse(self.on_duplicate.as_deref()?)?;
+        if rule == OnDuplicate::Create || self.kind != InvitationKind::CreateConnection {
+            return None;
+        }
+        let spec = spec.filter(|spec| Some(&spec.id) == self.connector.as_ref())?;
+        let origin_id = self.end_user.as_ref()?.origin_id.as_deref()?.trim();
+        if origin_id.is_empty() {
+            return None;
+        }
+        Some((
+            rule,
+            DuplicateKey {
+                connector: spec.id.clone(),
+                direction: spec.resolve_direction(self.direction).ok()?,
+                origin_id: origin_id.to_string(),
+            },
+        ))
+    }
+
+    /// This create request as a reconnect of `connection_id`, its duplicate: the same allowed
+    /// emails, lifetime, uses, language, prefill, redirect and email, for that connection.
+    pub fn into_reconnect(self, connection_id: Uuid) -> NewInvitation {
+        NewInvitation {
+            kind: InvitationKind::EditConnection,
+            connection_id: Some(connection_id),
+            // Decided: a reconnect has no duplicate of its own to look for.
+            on_duplicate: None,
+            ..self
+        }
+    }
+
+    /// `on_duplicate`'s own rules: a known value, and what `update` and `reject` need.
+    fn check_on_duplicate(&self, errors: &mut Vec<FieldError>) {
+        let Some(raw) = self.on_duplicate.as_deref() else {
+            return;
+        };
+        match OnDuplicate::parse(raw) {
+            None => errors.push(FieldError::new(
+                "on_duplicate",
+                "must be create, update or reject",
+            )),
+            Some(OnDuplicate::Create) => {}
+            Some(_) if self.kind != InvitationKind::CreateConnection => {
+                errors.push(FieldError::new(
+                    "on_duplicate",
+                    "applies to create_connection invitations only",
+                ))
+            }
+            Some(_) => {
+                if self.connector.is_none() {
+                    errors.push(FieldError::new(
+                        "connector",
+                        "is required when on_duplicate is update or reject",
+                    ));
+                }
+                if self
+                    .end_user
+                    .as_ref()
+                    .and_then(|u| u.origin_id.as_deref())
+                    .is_none_or(|id| id.trim().is_empty())
+                {
+                    errors.push(FieldError::new(
+                        "end_user.origin_id",
+                        "is required when on_duplicate is update or reject",
+                    ));
+                }
+            }
+        }
+    }
+
     /// Checks every rule of an invitation request at once and returns all the problems.
     pub fn validate(
         &self,
@@ -452,6 +568,7 @@ impl NewInvitation {
 
         let metadata = self.metadata.clone().unwrap_or_default();
         check_metadata(&mut errors, &metadata);
+        self.check_on_duplicate(&mut errors);
 
         match direction {
             Some(direction) if errors.is_empty() => Ok(InvitationDraft {
@@ -678,6 +795,93 @@ mod tests {
         assert!(check_redirect_url("http://localhost:3000/done").is_ok());
         assert!(check_redirect_url("http://example.com/done").is_err());
         assert!(check_redirect_url("javascript:alert(1)").is_err());
+    }
+
+    fn spec() -> ConnectorSpec {
+        ConnectorSpec {
+            id: "warehouse".into(),
+            number: 9,
+            name: "Warehouse".into(),
+            categories: vec!["DATABASE".into()],
+            directions: vec![Direction::Source, Direction::Destination],
+            fields: vec![],
+            check: crate::domain::connector::CheckSpec::None,
+        }
+    }
+
+    fn asking(on_duplicate: &str) -> NewInvitation {
+        NewInvitation {
+            connector: Some(spec().id),
+            direction: Some(Direction::Source),
+            connection_name: Some("Acme".into()),
+            end_user: Some(EndUser {
+                origin_id: Some("cust_1".into()),
+                ..EndUser::default()
+            }),
+            on_duplicate: Some(on_duplicate.into()),
+            ..NewInvitation::default()
+        }
+    }
+
+    fn fields(request: &NewInvitation) -> Vec<String> {
+        let spec = spec();
+        let target = Target::Create {
+            spec: Some(&spec),
+            categories: spec.categories.clone(),
+        };
+        match request.validate(target, Utc::now(), Limits::default()) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn on_duplicate_looks_for_connector_direction_and_origin_id() {
+        let spec = spec();
+        let (rule, key) = asking("update").duplicate_key(Some(&spec)).unwrap();
+        assert_eq!(rule, OnDuplicate::Update);
+        assert_eq!(
+            key,
+            DuplicateKey {
+                connector: spec.id.clone(),
+                direction: Direction::Source,
+                origin_id: "cust_1".into()
+            }
+        );
+        assert!(asking("create").duplicate_key(Some(&spec)).is_none());
+        assert!(asking("reject").duplicate_key(None).is_none());
+        let mut no_origin = asking("reject");
+        no_origin.end_user = None;
+        assert!(no_origin.duplicate_key(Some(&spec)).is_none());
+        assert!(fields(&asking("update")).is_empty());
+    }
+
+    #[test]
+    fn on_duplicate_refuses_unknown_values_and_what_update_and_reject_lack() {
+        assert_eq!(fields(&asking("upsert")), ["on_duplicate"]);
+        let mut bare = asking("reject");
+        bare.end_user = Some(EndUser {
+            origin_id: Some("  ".into()),
+            ..EndUser::default()
+        });
+        assert_eq!(fields(&bare), ["end_user.origin_id"]);
+        let mut category_only = asking("update");
+        category_only.connector = None;
+        category_only.category = Some("DATABASE".into());
+        assert!(fields(&category_only).contains(&"connector".to_string()));
+    }
+
+    #[test]
+    fn a_duplicate_becomes_a_reconnect_of_it() {
+        let id = Uuid::now_v7();
+        let reconnect = asking("update").into_reconnect(id);
+        assert_eq!(reconnect.kind, InvitationKind::EditConnection);
+        assert_eq!(reconnect.connection_id, Some(id));
+        assert_eq!(reconnect.on_duplicate, None);
+        assert_eq!(
+            reconnect.end_user.and_then(|u| u.origin_id).as_deref(),
+            Some("cust_1")
+        );
     }
 
     #[test]

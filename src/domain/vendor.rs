@@ -4,6 +4,7 @@
 
 use super::FieldError;
 use super::connector::Direction;
+use super::invitation::EndUser;
 
 /// Kondado's guest invitations.
 pub mod kondado {
@@ -13,6 +14,16 @@ pub mod kondado {
     /// is another account's and refused.
     pub fn is_own_account(client_id: Option<i64>, text: Option<&str>, number: i64) -> bool {
         client_id.or_else(|| text.and_then(|s| s.trim().parse().ok())) == Some(number)
+    }
+
+    /// Who the link is emailed to: `recipient_email` as the invitation's end user, not as an
+    /// allowed address. Kondado lets the caller put a placeholder there and hand the link out
+    /// itself, so the link alone must open the form.
+    pub fn recipient(recipient_email: String) -> EndUser {
+        EndUser {
+            email: Some(recipient_email.trim().to_string()),
+            ..EndUser::default()
+        }
     }
 
     /// `src` or `dest`.
@@ -67,6 +78,129 @@ pub mod kombo {
 /// Nectar's invitations.
 pub mod nectar {
     use super::*;
+    use serde_json::{Map, Value};
+
+    /// The datasource of a create request that names none: the built-in utility portal
+    /// connector, whose fields are the ones Nectar's `prefill` object fills.
+    pub const DEFAULT_DATASOURCE: &str = "utility_portal";
+
+    /// Each key of Nectar's `prefill` object, the utility portal field it fills, and whether
+    /// Nectar sends it as a list (kept in the field as text joined with [`LIST_SEPARATOR`]).
+    const PREFILL: [(&str, &str, bool); 6] = [
+        ("url", "url", false),
+        ("initialSites", "initial_sites", true),
+        ("utilityTypes", "utility_types", true),
+        ("country", "country", false),
+        ("connectionOwnerEmail", "connection_owner_email", false),
+        (
+            "dataCollectionStartDate",
+            "data_collection_start_date",
+            false,
+        ),
+    ];
+
+    /// How a list is written into one text field, so the guest sees and edits it as one input.
+    pub const LIST_SEPARATOR: &str = ", ";
+
+    /// The utility portal field a Nectar prefill key fills, as Portico names it, and back:
+    /// pairs for renaming field errors into Nectar's words.
+    pub fn prefill_renames() -> impl Iterator<Item = (String, String)> {
+        PREFILL
+            .iter()
+            .map(|(theirs, ours, _)| (format!("prefill.{ours}"), format!("prefill.{theirs}")))
+    }
+
+    /// Nectar's `prefill` object as the utility portal's field values. Lists become one text
+    /// joined with ", "; their items must be non-empty text without commas or white space, so
+    /// [`prefill_from_fields`] gives back exactly what was sent. `null` stays `null`. A key
+    /// Nectar does not define is refused (errors use Nectar's key names).
+    pub fn prefill_fields(
+        prefill: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, Vec<FieldError>> {
+        let mut fields = Map::new();
+        let mut errors = Vec::new();
+        for (key, value) in prefill {
+            let Some((_, field, list)) = PREFILL.iter().find(|(theirs, _, _)| theirs == key) else {
+                errors.push(FieldError::new(
+                    format!("prefill.{key}"),
+                    format!(
+                        "is not a prefill field; use {}",
+                        PREFILL.map(|(theirs, _, _)| theirs).join(", ")
+                    ),
+                ));
+                continue;
+            };
+            let value = match (value, list) {
+                (Value::Null, _) => Some(Value::Null),
+                (Value::String(_), false) => Some(value.clone()),
+                (_, false) => {
+                    errors.push(FieldError::new(format!("prefill.{key}"), "must be text"));
+                    None
+                }
+                (Value::Array(items), true) => {
+                    let mut texts = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        match item.as_str() {
+                            Some(text)
+                                if !text.is_empty()
+                                    && !text.contains(',')
+                                    && !text.chars().any(char::is_whitespace) =>
+                            {
+                                texts.push(text)
+                            }
+                            _ => errors.push(FieldError::new(
+                                format!("prefill.{key}[{i}]"),
+                                "must be text without commas or spaces",
+                            )),
+                        }
+                    }
+                    Some(Value::String(texts.join(LIST_SEPARATOR)))
+                }
+                (_, true) => {
+                    errors.push(FieldError::new(
+                        format!("prefill.{key}"),
+                        "must be a list of text",
+                    ));
+                    None
+                }
+            };
+            if let Some(value) = value {
+                fields.insert(field.to_string(), value);
+            }
+        }
+        if errors.is_empty() {
+            Ok(fields)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The utility portal's prefilled field values as Nectar's `prefill` object: the inverse of
+    /// [`prefill_fields`]. A field Nectar's object has no key for keeps its own name.
+    pub fn prefill_from_fields(fields: &Map<String, Value>) -> Map<String, Value> {
+        fields
+            .iter()
+            .map(
+                |(key, value)| match PREFILL.iter().find(|(_, ours, _)| ours == key) {
+                    Some((theirs, _, true)) => {
+                        let items = match value {
+                            Value::String(text) => Value::Array(
+                                text.split(',')
+                                    .map(str::trim)
+                                    .filter(|item| !item.is_empty())
+                                    .map(|item| Value::String(item.to_string()))
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        };
+                        (theirs.to_string(), items)
+                    }
+                    Some((theirs, _, false)) => (theirs.to_string(), value.clone()),
+                    None => (key.clone(), value.clone()),
+                },
+            )
+            .collect()
+    }
 
     /// Nectar's defaults: absent means never expires and unlimited uses.
     pub fn lifetime_and_uses(
@@ -104,6 +238,13 @@ mod tests {
     }
 
     #[test]
+    fn kondado_recipient_is_the_end_user_and_no_restriction() {
+        let end_user = kondado::recipient(" julia-pizzol@kondado.ai ".into());
+        assert_eq!(end_user.email.as_deref(), Some("julia-pizzol@kondado.ai"));
+        assert_eq!(end_user.origin_id, None);
+    }
+
+    #[test]
     fn kombo_links_default_to_hris_and_know_three_categories() {
         assert_eq!(kombo::link_category(None, None, None).unwrap(), "HRIS");
         assert_eq!(
@@ -127,5 +268,57 @@ mod tests {
         );
         assert_eq!(nectar::direction(None, true), Some(Direction::Source));
         assert_eq!(nectar::direction(None, false), None);
+    }
+
+    #[test]
+    fn nectar_prefill_maps_onto_the_utility_portal_and_back_unchanged() {
+        let seed = serde_json::json!({
+            "url": "<string>",
+            "initialSites": ["3c90c3cc-0d44-4b50-8888-8dd25736052a"],
+            "utilityTypes": ["ELECTRICITY", "NATURAL_GAS"],
+            "country": "AF",
+            "connectionOwnerEmail": "[email protected]",
+            "dataCollectionStartDate": "2023-12-25"
+        });
+        let seed = seed.as_object().unwrap();
+        let fields = nectar::prefill_fields(seed).unwrap();
+        assert_eq!(fields["utility_types"], "ELECTRICITY, NATURAL_GAS");
+        assert_eq!(
+            fields["initial_sites"],
+            "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+        );
+        assert_eq!(fields["connection_owner_email"], "[email protected]");
+        assert_eq!(&nectar::prefill_from_fields(&fields), seed);
+
+        let empty = serde_json::json!({"initialSites": [], "url": null});
+        let empty = empty.as_object().unwrap();
+        assert_eq!(
+            &nectar::prefill_from_fields(&nectar::prefill_fields(empty).unwrap()),
+            empty
+        );
+    }
+
+    #[test]
+    fn nectar_prefill_refuses_what_would_not_come_back_as_sent() {
+        let bad = serde_json::json!({
+            "host": "x",
+            "url": 7,
+            "initialSites": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+            "utilityTypes": ["ELECTRICITY", "WATER, GAS", "", 3]
+        });
+        let errors = nectar::prefill_fields(bad.as_object().unwrap()).unwrap_err();
+        let mut fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "prefill.host",
+                "prefill.initialSites",
+                "prefill.url",
+                "prefill.utilityTypes[1]",
+                "prefill.utilityTypes[2]",
+                "prefill.utilityTypes[3]"
+            ]
+        );
     }
 }

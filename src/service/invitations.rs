@@ -8,7 +8,9 @@ use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::binding;
 use crate::crypto::token::{random_token, sha256};
 use crate::domain::event::{EventType, NewEvent};
-use crate::domain::invitation::{Invitation, InvitationKind, Limits, NewInvitation, Target};
+use crate::domain::invitation::{
+    Invitation, InvitationKind, Limits, NewInvitation, OnDuplicate, Target,
+};
 use crate::domain::values::TokenHash;
 use crate::i18n::{Arg, t_args};
 use crate::store::{
@@ -60,6 +62,7 @@ impl Portico {
         {
             return Ok(earlier);
         }
+        let request = self.apply_on_duplicate(account_id, request).await?;
         let now = self.now();
         let edited = match (request.kind, request.connection_id) {
             (InvitationKind::EditConnection, Some(id)) => {
@@ -186,6 +189,45 @@ impl Portico {
             (Inserted::KeyTaken, None) => {
                 Err(ServiceError::Conflict(Conflict::IdempotencyKeyInUse))
             }
+        }
+    }
+
+    /// `on_duplicate`: with `update` or `reject`, looks for the account's connection of the
+    /// same connector, direction and `end_user.origin_id`; `update` turns the request into a
+    /// reconnect of it, `reject` refuses the request naming it. Without one, or when the rule is
+    /// malformed (validation then says why), the request is left as it is.
+    ///
+    /// Concurrency: the lookup reads committed connections only. Connections are written by a
+    /// guest's submission, not by creating an invitation, so no transaction here could hold one
+    /// back: two creates racing with `update` both become reconnects of the same connection
+    /// (harmless: each replaces its credentials), and a create racing a guest who is completing
+    /// another invitation for the same customer sees that connection only once it is committed.
+    /// The rule is decided once, at creation: it is not checked again when the guest submits.
+    async fn apply_on_duplicate(
+        &self,
+        account_id: Uuid,
+        request: NewInvitation,
+    ) -> ServiceResult<NewInvitation> {
+        let spec = request
+            .connector
+            .as_deref()
+            .and_then(|id| self.catalog.get(id));
+        let Some((rule, key)) = request.duplicate_key(spec) else {
+            return Ok(request);
+        };
+        let Some(existing) = self
+            .store
+            .find_duplicate_connection(account_id, &key)
+            .await?
+        else {
+            return Ok(request);
+        };
+        match rule {
+            OnDuplicate::Update => Ok(request.into_reconnect(existing.id)),
+            OnDuplicate::Reject => Err(ServiceError::Conflict(Conflict::DuplicateConnection(
+                existing.id,
+            ))),
+            OnDuplicate::Create => Ok(request),
         }
     }
 

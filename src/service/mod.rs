@@ -115,6 +115,11 @@ pub enum Resource {
 /// Why a request conflicts with what is stored; the text is what the client reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
+    /// `on_duplicate: reject` found this connection.
+    #[error(
+        "connection {0} already has this connector, direction and end_user.origin_id (on_duplicate is reject)"
+    )]
+    DuplicateConnection(uuid::Uuid),
     #[error("account number is taken")]
     AccountNumberTaken,
     #[error("idempotency key in use")]

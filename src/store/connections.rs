@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::{Page, StoreResult};
 use crate::domain::connection::{Connection, LastCheck};
 use crate::domain::event::NewEvent;
+use crate::domain::invitation::DuplicateKey;
 
 #[async_trait]
 pub trait ConnectionStore: Send + Sync {
@@ -16,6 +17,13 @@ pub trait ConnectionStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn get_connection(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Connection>>;
     async fn list_connections(&self, account_id: Uuid, page: Page) -> StoreResult<Vec<Connection>>;
+    /// The account's newest connection of this connector and direction whose end user has
+    /// this `origin_id`, if any: the duplicate `on_duplicate` looks for.
+    async fn find_duplicate_connection(
+        &self,
+        account_id: Uuid,
+        key: &DuplicateKey,
+    ) -> StoreResult<Option<Connection>>;
     /// Replaces name, config, secrets, data key, end user, metadata and `updated_at`.
     async fn update_connection(
         &self,

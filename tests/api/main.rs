@@ -26,4 +26,5 @@ mod rules;
 mod security;
 mod smtp;
 mod store_story;
+mod vendor_flows;
 mod webhooks;

@@ -21,7 +21,9 @@ use crate::service::views::InvitationObject;
 use crate::store::{InvitationFilter, Page};
 
 /// Creates an invitation. The response holds the `token` and `url`, shown this once.
-/// A retry with the same `Idempotency-Key` and body returns the first response.
+/// A retry with the same `Idempotency-Key` and body returns the first response. With
+/// `on_duplicate: update` it may be a reconnect of an existing connection (see `kind` and
+/// `connection_id`); with `on_duplicate: reject` a duplicate is a 409 naming the connection.
 #[utoipa::path(post, path = "/v1/invitations", tag = "invitations",
     request_body = NewInvitation,
     params(("Idempotency-Key" = Option<String>, Header,
@@ -29,6 +31,8 @@ use crate::store::{InvitationFilter, Page};
     security(("bearer" = []), ("api_key" = [])),
     responses((status = 201, body = InvitationObject), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem,
+            description = "on_duplicate is reject and the account has that connection"),
         (status = 413, body = Problem), (status = 415, body = Problem),
         (status = 422, body = Problem)))]
 async fn create_invitation(

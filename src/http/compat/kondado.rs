@@ -1,6 +1,8 @@
 //! Kondado's `POST /collection_guests`: invite a temporary user to create one source
 //! or destination. `client_id` must be the key's account `number`; `parent_collection_id` is a
-//! connector `number`; the link goes to `recipient_email`, the only address allowed to use it.
+//! connector `number`. The link is emailed to `recipient_email` (as the invitation's
+//! `end_user.email`) and returned; the address restricts nothing: it may be a placeholder, and
+//! the link alone opens the connector's form, as Kondado documents.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -33,7 +35,8 @@ pub enum ClientId {
 pub struct CollectionGuestRequest {
     /// The account `number` (Kondado's client id), as a string or an integer.
     pub client_id: ClientId,
-    /// Who receives the link by email; the only address allowed to use it.
+    /// Who receives the link by email; may be a placeholder address, since the link is also in
+    /// the response and opens the form by itself.
     pub recipient_email: String,
     /// The connector's `number` (Toggl Track is 130).
     pub parent_collection_id: i64,
@@ -69,7 +72,7 @@ pub struct Envelope {
 }
 
 const RENAMES: &[(&str, &str)] = &[
-    ("allowed_emails", "recipient_email"),
+    ("end_user.email", "recipient_email"),
     ("connector", "parent_collection_id"),
     ("direction", "parent_collection_direction"),
     ("connection_name", "assigned_collection_name"),
@@ -175,7 +178,7 @@ async fn create_collection_guest(
         connector: Some(spec.id.clone()),
         direction: Some(direction),
         connection_name: Some(request.assigned_collection_name),
-        allowed_emails: vec![request.recipient_email],
+        end_user: Some(vendor::kondado::recipient(request.recipient_email)),
         send_email: true,
         ..NewInvitation::default()
     };

@@ -3,6 +3,10 @@
 //! `GET /v2/invitation/{id}` and a revoke, in Nectar's camelCase shape with upper-case statuses.
 //! Nectar's defaults differ from the native API's: no `expiresInSeconds` means never expires,
 //! no `maxUses` means unlimited, and `sendEmail` only sends when `allowedEmails` is non-empty.
+//! Without a `datasource` the invitation is for the built-in `utility_portal` connector, and
+//! `prefill` is Nectar's object (`url`, `initialSites`, `utilityTypes`, `country`,
+//! `connectionOwnerEmail`, `dataCollectionStartDate`), mapped onto that connector's fields and
+//! answered back exactly as sent.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -48,13 +52,15 @@ pub struct ReconnectRequest {
 }
 
 /// Request body for a create invitation: a reconnect's fields plus the datasource (connector)
-/// and `prefill`.
+/// and `prefill`, as in Nectar's invitation object.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = NectarCreateRequest)]
 pub struct CreateRequest {
-    /// The connector id (Portico's datasource), e.g. `postgres`.
-    pub datasource: String,
+    /// The connector id (Portico's datasource). Absent: `utility_portal`, the connector of
+    /// Nectar's utility accounts, whose form `prefill` fills with Nectar's keys.
+    #[serde(default)]
+    pub datasource: Option<String>,
     /// Name of the connection to create; default: the datasource's name.
     #[serde(default)]
     pub connection_name: Option<String>,
@@ -71,7 +77,10 @@ pub struct CreateRequest {
     pub max_uses: Option<Option<i64>>,
     #[serde(default)]
     pub send_email: bool,
-    /// Non-secret field values shown pre-filled.
+    /// Values shown pre-filled. For `utility_portal` (no `datasource`): Nectar's object, `url`,
+    /// `initialSites` (site UUIDs), `utilityTypes` (e.g. `ELECTRICITY`), `country` (ISO 3166-1
+    /// alpha-2), `connectionOwnerEmail`, `dataCollectionStartDate` (`YYYY-MM-DD`), returned as
+    /// sent. For another datasource: its non-secret field keys.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub prefill: Map<String, Value>,
@@ -151,6 +160,11 @@ impl Invitation {
             use_count: object.use_count,
             created_at: timestamp(object.created_at),
             prefill: match object.kind {
+                InvitationKind::CreateConnection
+                    if object.connector.as_deref() == Some(nectar::DEFAULT_DATASOURCE) =>
+                {
+                    nectar::prefill_from_fields(&object.prefill)
+                }
                 InvitationKind::CreateConnection => object.prefill,
                 InvitationKind::EditConnection => Map::new(),
             },
@@ -185,7 +199,14 @@ pub struct NectarError(ApiError);
 impl From<ApiError> for NectarError {
     fn from(e: ApiError) -> NectarError {
         NectarError(match e {
-            ApiError::Validation(errors) => ApiError::Validation(rename(errors, RENAMES)),
+            ApiError::Validation(errors) => {
+                let prefill: Vec<(String, String)> = nectar::prefill_renames().collect();
+                let prefill: Vec<(&str, &str)> = prefill
+                    .iter()
+                    .map(|(ours, theirs)| (ours.as_str(), theirs.as_str()))
+                    .collect();
+                ApiError::Validation(rename(rename(errors, RENAMES), &prefill))
+            }
             other => other,
         })
     }
@@ -299,7 +320,15 @@ async fn create_invitation(
     let (expires_in_seconds, max_uses) =
         nectar::lifetime_and_uses(request.expires_in_seconds, request.max_uses);
     let send_email = nectar::send_email(request.send_email, &request.allowed_emails);
-    let spec = state.portico.catalog.get(&request.datasource);
+    let datasource = request
+        .datasource
+        .unwrap_or_else(|| nectar::DEFAULT_DATASOURCE.to_string());
+    let prefill = if datasource == nectar::DEFAULT_DATASOURCE {
+        nectar::prefill_fields(&request.prefill).map_err(ApiError::Validation)?
+    } else {
+        request.prefill
+    };
+    let spec = state.portico.catalog.get(&datasource);
     let connection_name = request
         .connection_name
         .or_else(|| spec.map(|spec| spec.name.clone()));
@@ -308,14 +337,14 @@ async fn create_invitation(
         spec.is_some_and(|spec| spec.has_direction(Direction::Source)),
     );
     let invitation = NewInvitation {
-        connector: Some(request.datasource),
+        connector: Some(datasource),
         direction,
         connection_name,
         allowed_emails: request.allowed_emails,
         expires_in_seconds,
         max_uses,
         send_email,
-        prefill: request.prefill,
+        prefill,
         lenient_emails: true,
         ..NewInvitation::default()
     };

@@ -13,7 +13,7 @@ use super::{Backend, Db};
 use crate::domain::connection::{Connection, LastCheck};
 use crate::domain::connector::Direction;
 use crate::domain::event::NewEvent;
-use crate::domain::invitation::EndUser;
+use crate::domain::invitation::{DuplicateKey, EndUser};
 use crate::store::{ConnectionStore, Page, StoreResult, to_millis};
 
 const CONNECTION_COLUMNS: &str = "id, account_id, connector, direction, name, config, \
@@ -125,6 +125,30 @@ impl ConnectionStore for Backend {
             .iter()
             .map(connection_row)
             .collect()
+    }
+
+    async fn find_duplicate_connection(
+        &self,
+        account_id: Uuid,
+        key: &DuplicateKey,
+    ) -> StoreResult<Option<Connection>> {
+        // `->>` reads a JSON member as text on both backends (JSONB in PostgreSQL, JSON text in
+        // SQLite 3.38 and later); `connections_duplicate` (migration 0013) indexes exactly this
+        // expression, so the lookup reads the matching rows only.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONNECTION_COLUMNS} FROM connections WHERE account_id = $1 \
+             AND connector = $2 AND direction = $3 AND end_user ->> 'origin_id' = $4 \
+             ORDER BY id DESC LIMIT 1"
+        )))
+        .bind(account_id)
+        .bind(&key.connector)
+        .bind(key.direction.as_str())
+        .bind(&key.origin_id)
+        .fetch_optional(self.reader())
+        .await?
+        .as_ref()
+        .map(connection_row)
+        .transpose()
     }
 
     async fn update_connection(&self, c: &Connection, events: &[NewEvent]) -> StoreResult<bool> {
