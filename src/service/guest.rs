@@ -11,6 +11,7 @@ use crate::checks::{CheckFailure, Reason};
 use crate::crypto::binding;
 use crate::crypto::guest_cookie::GuestCookie;
 use crate::crypto::token::{email_code_hash, numeric_code, same_secret, sha256};
+use crate::domain::account::EmbedOrigin;
 use crate::domain::connection::{CheckStatus, Connection, LastCheck};
 use crate::domain::connector::{ConfigProblem, ConnectorSpec, FieldProblem};
 use crate::domain::event::{EventType, NewEvent};
@@ -199,6 +200,17 @@ impl Portico {
             .ok_or(GuestError::UnknownLink)?;
         self.usable(&invitation)?;
         Ok(invitation)
+    }
+
+    /// The origins whose pages may frame the invitation's guest pages: its account's
+    /// `embed_origins` (none when the account is gone).
+    pub async fn embed_origins(&self, invitation: &Invitation) -> GuestResult<Vec<EmbedOrigin>> {
+        Ok(self
+            .store
+            .get_account(invitation.account_id)
+            .await?
+            .map(|account| account.embed_origins)
+            .unwrap_or_default())
     }
 
     /// Opens a link: the guest's live session for this invitation, or a new one that lives in
