@@ -36,6 +36,8 @@ pub enum GuestError {
     Gone {
         status: InvitationStatus,
         language: String,
+        /// The invitation's account: its embed origins may frame the page that says so.
+        account_id: Uuid,
     },
     #[error("no live guest session")]
     SessionEnded,
@@ -172,6 +174,7 @@ impl Portico {
         Err(GuestError::Gone {
             status: invitation.status(now),
             language: invitation.language.clone(),
+            account_id: invitation.account_id,
         })
     }
 
@@ -202,12 +205,12 @@ impl Portico {
         Ok(invitation)
     }
 
-    /// The origins whose pages may frame the invitation's guest pages: its account's
+    /// The origins whose pages may frame an invitation's guest pages: its account's
     /// `embed_origins` (none when the account is gone).
-    pub async fn embed_origins(&self, invitation: &Invitation) -> GuestResult<Vec<EmbedOrigin>> {
+    pub async fn embed_origins(&self, account_id: Uuid) -> GuestResult<Vec<EmbedOrigin>> {
         Ok(self
             .store
-            .get_account(invitation.account_id)
+            .get_account(account_id)
             .await?
             .map(|account| account.embed_origins)
             .unwrap_or_default())
@@ -842,6 +845,7 @@ impl Portico {
                 return Err(GuestError::Gone {
                     status,
                     language: guest.session.language.clone(),
+                    account_id: invitation.account_id,
                 });
             }
         }

@@ -58,7 +58,7 @@ showKomboConnect(link).then(
 const PLAIN_PAGE: &str = r#"<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Owner app</title>
-<style>body{margin:0;font-family:sans-serif} iframe{border:0;width:100%;height:80vh}</style></head>
+<style>body{margin:0;font-family:sans-serif} iframe{border:0;width:100%;height:80vh} pre{white-space:pre-wrap;word-break:break-all}</style></head>
 <body><p>Owner app</p><iframe id="portico"></iframe><pre id="messages"></pre>
 <script>
 const frame = document.getElementById("portico");
@@ -266,6 +266,19 @@ async fn embed_origins_and_only_they_may_frame_the_pages(app: TestApp) {
         "text/javascript; charset=utf-8"
     );
     assert_eq!(script.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        frame_ancestors(
+            &Reply::read(
+                app.client
+                    .get(format!("{}/g/assets/embed.js", app.base))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        ),
+        "'none'"
+    );
     let js = script.text().await.unwrap();
     assert!(js.contains("window.parent.postMessage(message, origin)"));
     for wildcard in [r#", "*")"#, ", '*')"] {
@@ -273,6 +286,41 @@ async fn embed_origins_and_only_they_may_frame_the_pages(app: TestApp) {
     }
 }
 both!(embed_origins_and_only_they_may_frame_the_pages);
+
+/// A revoked link says so inside the embedding app's frame, with Cancel to close it (Kombo's
+/// frame covers the whole window); for an account without embed origins it stays unframable.
+async fn a_dead_link_says_so_inside_the_frame(app: TestApp) {
+    embed(&app, &["http://localhost:3000"]).await;
+    let revoked = app.create_invitation(json!({})).await;
+    let path = format!("/v1/invitations/{}/revoke", revoked["id"].as_str().unwrap());
+    assert_eq!(app.post(&path, json!({})).await.status, 200);
+    let link = revoked["url"].as_str().unwrap();
+
+    let gone = get_framed(&mut Guest::new(&app), link).await;
+    assert_eq!(gone.status, 410, "{}", gone.text);
+    assert_eq!(frame_ancestors(&gone), "http://localhost:3000");
+    assert_eq!(header(&gone, "x-frame-options"), None);
+    assert!(
+        gone.text.contains(r#"id="portico-cancel""#),
+        "{}",
+        gone.text
+    );
+    assert!(gone.text.contains("embed.js"));
+
+    let top = Guest::new(&app).get(link).await;
+    assert_eq!(top.status, 410);
+    assert!(
+        !top.text.contains("portico-cancel"),
+        "no Cancel at top level"
+    );
+
+    embed(&app, &[]).await;
+    let denied = get_framed(&mut Guest::new(&app), link).await;
+    assert_eq!(denied.status, 410);
+    assert_eq!(header(&denied, "x-frame-options"), Some("DENY"));
+    assert_eq!(frame_ancestors(&denied), "'none'");
+}
+both!(a_dead_link_says_so_inside_the_frame);
 
 /// A framed submission with a `redirect_url` ends on the done page with the activation token
 /// (no redirect inside the frame), and the token exchanges once; the same link opened at top

@@ -83,7 +83,25 @@ fn html(status: StatusCode, page: impl Template) -> Response {
 }
 
 fn message(status: StatusCode, lang: &str, title: &str, lines: &[&str]) -> Response {
-    html(status, MessagePage::new(lang, title, lines))
+    message_in(status, lang, title, lines, None)
+}
+
+/// A message page, framed (with Cancel) when `embed` says so.
+fn message_in(
+    status: StatusCode,
+    lang: &str,
+    title: &str,
+    lines: &[&str],
+    embed: Option<EmbedView>,
+) -> Response {
+    let mut page = MessagePage::new(lang, title, lines);
+    page.page.embed = embed;
+    html(status, page)
+}
+
+/// The page of a request that cannot go on, shown in the frame it was asked for.
+fn failed(framing: &Framing, e: GuestError) -> Response {
+    framing.apply(e.page(embed_view(framing, None)))
 }
 
 fn forbidden(lang: &str) -> Response {
@@ -106,6 +124,20 @@ fn too_many(lang: &str) -> Response {
 
 impl IntoResponse for GuestError {
     fn into_response(self) -> Response {
+        self.page(None)
+    }
+}
+
+trait ErrorPage {
+    fn page(self, embed: Option<EmbedView>) -> Response;
+}
+
+impl ErrorPage for GuestError {
+    /// The page that says why; `embed` for a page shown in an embedding app's frame.
+    fn page(self, embed: Option<EmbedView>) -> Response {
+        let message = |status, lang: &str, title, lines: &[&str]| {
+            message_in(status, lang, title, lines, embed.clone())
+        };
         match self {
             GuestError::UnknownLink => message(
                 StatusCode::NOT_FOUND,
@@ -113,7 +145,9 @@ impl IntoResponse for GuestError {
                 "not-found-title",
                 &["not-found-body"],
             ),
-            GuestError::Gone { status, language } => {
+            GuestError::Gone {
+                status, language, ..
+            } => {
                 let which = match status {
                     InvitationStatus::Expired => "gone-expired",
                     InvitationStatus::Revoked => "gone-revoked",
@@ -138,7 +172,12 @@ impl IntoResponse for GuestError {
                 "connection-gone-title",
                 &["connection-gone-body"],
             ),
-            GuestError::StepSkipped => forbidden("en"),
+            GuestError::StepSkipped => message(
+                StatusCode::FORBIDDEN,
+                "en",
+                "forbidden-title",
+                &["forbidden-body"],
+            ),
             // 429 rather than 423: the lock is a limit on attempts, and 429 is the status
             // clients and proxies know for that, with `Retry-After` saying when to come back
             // (423 is WebDAV's lock on a resource, with no such meaning).
@@ -147,7 +186,8 @@ impl IntoResponse for GuestError {
                 left,
                 language,
             } => {
-                let page = Page::new(&language, "locked-title");
+                let mut page = Page::new(&language, "locked-title");
+                page.embed = embed.clone();
                 let seconds = left.num_seconds().max(1);
                 let minutes = (seconds + 59) / 60;
                 let reason = match scope {
@@ -231,24 +271,36 @@ async fn open_link(
     }
     let invitation = match portico.peek_link(&token).await {
         Ok(invitation) => invitation,
-        Err(e) => return e.into_response(),
+        // An expired, revoked or used-up link says so inside the embedding app's frame too,
+        // with Cancel to close it.
+        Err(e) => {
+            return match &e {
+                GuestError::Gone { account_id, .. } => {
+                    match portico.embed_origins(*account_id).await {
+                        Ok(origins) => failed(&Framing::new(&headers, origins), e),
+                        Err(other) => other.into_response(),
+                    }
+                }
+                _ => e.into_response(),
+            };
+        }
     };
     if !state.guest_limits.allow_invitation(invitation.id) {
         return too_many(&invitation.language);
     }
-    let framing = match portico.embed_origins(&invitation).await {
+    let framing = match portico.embed_origins(invitation.account_id).await {
         Ok(origins) => Framing::new(&headers, origins),
         Err(e) => return e.into_response(),
     };
     let cookie = guard::session_cookie(&headers, &portico.settings.public_url);
     let mut guest = match portico.open_link(invitation, cookie.as_ref()).await {
         Ok(opened) => opened,
-        Err(e) => return framing.apply(e.into_response()),
+        Err(e) => return failed(&framing, e),
     };
     if let Some(lang) = &query.lang
         && let Err(e) = portico.set_guest_language(&mut guest, lang).await
     {
-        return framing.apply(e.into_response());
+        return failed(&framing, e);
     }
     let response = step_page(&state, &guest, &framing, false).await;
     with_cookie(&state, &guest, &framing, response)
@@ -285,7 +337,7 @@ async fn framing_of(
 ) -> Result<Framing, Response> {
     state
         .portico
-        .embed_origins(&guest.invitation)
+        .embed_origins(guest.invitation.account_id)
         .await
         .map(|origins| Framing::new(headers, origins))
         .map_err(IntoResponse::into_response)
@@ -315,7 +367,7 @@ async fn current_step(
     if let Some(lang) = &query.lang
         && let Err(e) = portico.set_guest_language(&mut guest, lang).await
     {
-        return framing.apply(e.into_response());
+        return failed(&framing, e);
     }
     let ask_email_again = query.step.as_deref() == Some("email");
     let response = step_page(&state, &guest, &framing, ask_email_again).await;
@@ -452,7 +504,7 @@ async fn pick_tool(State(state): State<AppState>, headers: HeaderMap, body: Byte
         Err(response) => return response,
     };
     if guest.session.needs_email_proof(&guest.invitation) {
-        return framing.apply(GuestError::StepSkipped.into_response());
+        return failed(&framing, GuestError::StepSkipped);
     }
     match state
         .portico
@@ -464,7 +516,7 @@ async fn pick_tool(State(state): State<AppState>, headers: HeaderMap, body: Byte
             let error = t(&guest.session.language, "pick-missing");
             pick_page(&state, &guest, &framing, Some(error))
         }
-        Err(e) => framing.apply(e.into_response()),
+        Err(e) => failed(&framing, e),
     }
 }
 
@@ -481,7 +533,7 @@ async fn step_page(
         LockScope::Form
     };
     if let Err(e) = state.portico.check_lock(guest, scope).await {
-        return framing.apply(e.into_response());
+        return failed(framing, e);
     }
     if proving {
         let page = match (&guest.session.pending_email, ask_email_again) {
@@ -495,7 +547,7 @@ async fn step_page(
     }
     match state.portico.form_values(guest).await {
         Ok(values) => form_page(state, guest, framing, &values, &[], None),
-        Err(e) => framing.apply(e.into_response()),
+        Err(e) => failed(framing, e),
     }
 }
 
@@ -538,7 +590,7 @@ async fn guest_post(
         .portico
         .enter_step(&mut guest, step)
         .await
-        .map_err(|e| framing.apply(e.into_response()))?;
+        .map_err(|e| failed(&framing, e))?;
     Ok((guest, form, framing))
 }
 
@@ -573,7 +625,7 @@ async fn ask_for_code(State(state): State<AppState>, headers: HeaderMap, body: B
             StatusCode::TOO_MANY_REQUESTS,
             email_page(state, guest, f, &email, Some(t(&lang, "code-too-many"))),
         ),
-        Err(e) => e.into_response(),
+        Err(e) => e.page(embed_view(f, None)),
     };
     framing.apply(response)
 }
@@ -604,7 +656,7 @@ async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(Some(CodeCheck::Expired)) => t(&lang, "code-expired"),
         Ok(Some(CodeCheck::Locked)) => t(&lang, "code-locked"),
         Ok(None) => t(&lang, "code-missing"),
-        Err(e) => return framing.apply(e.into_response()),
+        Err(e) => return failed(&framing, e),
     };
     framing.apply(html(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -621,7 +673,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     let lang = guest.session.language.clone();
     let outcome = match state.portico.submit(&guest, &form).await {
         Ok(outcome) => outcome,
-        Err(e) => return framing.apply(e.into_response()),
+        Err(e) => return failed(&framing, e),
     };
     match outcome {
         // In a frame the embedding app learns the outcome from the done page's message; the

@@ -25,6 +25,7 @@ pub struct Page {
 }
 
 /// What a framed page hands `embed.js`, as data attributes of `<body>`.
+#[derive(Clone)]
 pub struct EmbedView {
     /// The account's embed origins, space-separated: the only targets of a message.
     pub origins: String,
