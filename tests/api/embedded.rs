@@ -581,3 +581,35 @@ async fn a_page_on_an_unlisted_origin_cannot_frame_the_link() {
     browser.screenshot("blocked").await;
     browser.close().await;
 }
+
+/// The email proof inside a frame: the session that replaces the proven one keeps the framed
+/// cookie, and its pages stay framable with Cancel.
+async fn the_email_proof_in_a_frame_keeps_the_partitioned_cookie(app: TestApp) {
+    embed(&app, &["http://localhost:3000"]).await;
+    let invitation = app
+        .create_invitation(json!({"allowed_emails": ["ops@example.com"]}))
+        .await;
+    let mut guest = Guest::new(&app);
+    let asked = get_framed(&mut guest, invitation["url"].as_str().unwrap()).await;
+    assert!(asked.text.contains(r#"name="email""#), "{}", asked.text);
+    assert!(asked.text.contains(r#"id="portico-cancel""#));
+
+    let code_page = post_framed(&mut guest, "/g/s/email", &[("email", "ops@example.com")]).await;
+    assert_eq!(code_page.status, 200, "{}", code_page.text);
+    assert_eq!(frame_ancestors(&code_page), "http://localhost:3000");
+    assert!(code_page.text.contains(r#"id="portico-cancel""#));
+    let code = app.code_sent_to("ops@example.com", 1).await;
+    let form = post_framed(&mut guest, "/g/s/code", &[("code", &code)]).await;
+    assert_eq!(form.status, 200, "{}", form.text);
+    assert!(form.text.contains(r#"action="/g/s/submit""#));
+    let cookies = set_cookies(&form);
+    assert_eq!(cookies.len(), 1, "a new session for the proven address");
+    assert!(
+        cookies[0].ends_with("; SameSite=None; Secure; Partitioned"),
+        "{cookies:?}"
+    );
+    let done = post_framed(&mut guest, "/g/s/submit", &[("api_key", "sk-proven")]).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert!(done.text.contains("data-activation-token"));
+}
+both!(the_email_proof_in_a_frame_keeps_the_partitioned_cookie);
