@@ -4,6 +4,7 @@ language-name = Deutsch
 language-switch = Sprache
 skip-to-content = Zum Inhalt springen
 footer = Sichere Verbindungseinrichtung durch Portico. Über diesen Link ist nur diese Einrichtung für Sie zugänglich.
+cancel = Abbrechen
 
 not-found-title = Diesen Link gibt es nicht
 not-found-body = Prüfen Sie, ob Sie den vollständigen Link aus der erhaltenen Nachricht kopiert haben, oder bitten Sie den Absender um einen neuen.

@@ -4,6 +4,7 @@ language-name = English
 language-switch = Language
 skip-to-content = Skip to content
 footer = Secure connection setup by Portico. Only this setup is open to you through this link.
+cancel = Cancel
 
 not-found-title = This link does not exist
 not-found-body = Check that you copied the whole link from the message you received, or ask its sender for a new one.

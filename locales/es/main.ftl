@@ -4,6 +4,7 @@ language-name = Español
 language-switch = Idioma
 skip-to-content = Ir al contenido
 footer = Configuración segura de la conexión por Portico. Este enlace solo le da acceso a esta configuración.
+cancel = Cancelar
 
 not-found-title = Este enlace no existe
 not-found-body = Compruebe que ha copiado el enlace completo del mensaje que recibió o pida uno nuevo a su remitente.

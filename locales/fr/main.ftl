@@ -4,6 +4,7 @@ language-name = Français
 language-switch = Langue
 skip-to-content = Aller au contenu
 footer = Configuration de connexion sécurisée par Portico. Ce lien vous donne accès uniquement à cette configuration.
+cancel = Annuler
 
 not-found-title = Ce lien n’existe pas
 not-found-body = Vérifiez que vous avez copié le lien en entier depuis le message reçu, ou demandez-en un nouveau à son expéditeur.

@@ -4,6 +4,7 @@ language-name = Italiano
 language-switch = Lingua
 skip-to-content = Vai al contenuto
 footer = Configurazione sicura della connessione a cura di Portico. Tramite questo link Le è accessibile solo questa configurazione.
+cancel = Annulla
 
 not-found-title = Questo link non esiste
 not-found-body = Verifichi di aver copiato il link completo dal messaggio ricevuto, oppure ne chieda uno nuovo al mittente.

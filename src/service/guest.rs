@@ -11,6 +11,7 @@ use crate::checks::{CheckFailure, Reason};
 use crate::crypto::binding;
 use crate::crypto::guest_cookie::GuestCookie;
 use crate::crypto::token::{email_code_hash, numeric_code, same_secret, sha256};
+use crate::domain::account::EmbedOrigin;
 use crate::domain::connection::{CheckStatus, Connection, LastCheck};
 use crate::domain::connector::{ConfigProblem, ConnectorSpec, FieldProblem};
 use crate::domain::event::{EventType, NewEvent};
@@ -35,6 +36,8 @@ pub enum GuestError {
     Gone {
         status: InvitationStatus,
         language: String,
+        /// The invitation's account: its embed origins may frame the page that says so.
+        account_id: Uuid,
     },
     #[error("no live guest session")]
     SessionEnded,
@@ -171,6 +174,7 @@ impl Portico {
         Err(GuestError::Gone {
             status: invitation.status(now),
             language: invitation.language.clone(),
+            account_id: invitation.account_id,
         })
     }
 
@@ -199,6 +203,17 @@ impl Portico {
             .ok_or(GuestError::UnknownLink)?;
         self.usable(&invitation)?;
         Ok(invitation)
+    }
+
+    /// The origins whose pages may frame an invitation's guest pages: its account's
+    /// `embed_origins` (none when the account is gone).
+    pub async fn embed_origins(&self, account_id: Uuid) -> GuestResult<Vec<EmbedOrigin>> {
+        Ok(self
+            .store
+            .get_account(account_id)
+            .await?
+            .map(|account| account.embed_origins)
+            .unwrap_or_default())
     }
 
     /// Opens a link: the guest's live session for this invitation, or a new one that lives in
@@ -832,6 +847,7 @@ impl Portico {
                 return Err(GuestError::Gone {
                     status,
                     language: guest.session.language.clone(),
+                    account_id: invitation.account_id,
                 });
             }
         }

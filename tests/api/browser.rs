@@ -22,7 +22,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long any one wait in the browser may take before the test fails.
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 /// A phone's viewport (the window size given to Chromium).
 const PHONE: (u32, u32) = (412, 915);
 /// WebDriver's code for the Tab key.
@@ -33,8 +33,8 @@ const TAB: &str = "\u{E004}";
 static BROWSERS: Semaphore = Semaphore::const_new(2);
 
 /// One headless Chromium behind its own chromedriver, ended when dropped.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     /// `<test>-<backend>`: the screenshots' name prefix.
     name: String,
     /// Portico's base URL: its pages must fit a phone's width.
@@ -109,7 +109,7 @@ fn screenshot_dir() -> PathBuf {
 impl Browser {
     /// Starts chromedriver on a free port, waits (bounded) until it answers, and opens a
     /// session of headless Chromium with a fresh profile and a phone-sized window.
-    async fn start(test: &str, app: &TestApp) -> Browser {
+    pub(crate) async fn start(test: &str, app: &TestApp) -> Browser {
         for binary in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(binary).exists(),
@@ -219,18 +219,18 @@ impl Browser {
     }
 
     /// Ends the browser session (Chromium quits); the drop ends chromedriver.
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         self.read_network_log().await;
         let client = self.client.clone();
         client.close().await.expect("close the browser session");
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
     }
 
     /// Waits (bounded) for an element matching `css`.
-    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(WAIT)
@@ -240,7 +240,7 @@ impl Browser {
     }
 
     /// Waits (bounded) for a `css` element whose text contains `text`; returns its text.
-    async fn wait_for_text(&self, css: &str, text: &str) -> String {
+    pub(crate) async fn wait_for_text(&self, css: &str, text: &str) -> String {
         let what = format!("a `{css}` containing {text:?}");
         eventually(&what, || async move {
             if let Ok(element) = self.client.find(Locator::Css(css)).await
@@ -258,7 +258,7 @@ impl Browser {
     }
 
     /// Waits (bounded) until the address bar shows a URL starting with `prefix`.
-    async fn wait_for_url(&self, prefix: &str) -> url::Url {
+    pub(crate) async fn wait_for_url(&self, prefix: &str) -> url::Url {
         eventually(&format!("the browser reaches {prefix}"), || async move {
             match self.client.current_url().await {
                 Ok(url) if url.as_str().starts_with(prefix) => Ok(url),
@@ -268,23 +268,23 @@ impl Browser {
         .await
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("element text")
     }
 
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .find(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element `{css}`: {e}"))
     }
 
-    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+    pub(crate) async fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.find(css).await.attr(name).await.expect("attribute")
     }
 
     /// The live value of an input (what the browser would submit).
-    async fn value(&self, css: &str) -> String {
+    pub(crate) async fn value(&self, css: &str) -> String {
         self.find(css)
             .await
             .prop("value")
@@ -294,18 +294,18 @@ impl Browser {
     }
 
     /// Replaces an input's value by typing, as a person would.
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let input = self.find(css).await;
         input.clear().await.expect("clear");
         input.send_keys(text).await.expect("type");
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css).await.click().await.expect("click");
     }
 
     /// The HTTP status of the document shown (from the Navigation Timing entry).
-    async fn status(&self) -> u16 {
+    pub(crate) async fn status(&self) -> u16 {
         let status = self
             .client
             .execute(
@@ -317,14 +317,14 @@ impl Browser {
         status.as_u64().expect("a status number") as u16
     }
 
-    async fn lang(&self) -> String {
+    pub(crate) async fn lang(&self) -> String {
         self.attr("html", "lang").await.unwrap_or_default()
     }
 
     /// Saves what the phone's screen shows (`<name>-NN-step.png`) and, for Portico's pages
     /// taller than the screen, the whole page (`...-full.png`). Portico's pages must not be
     /// wider than the phone (no sideways scrolling).
-    async fn screenshot(&mut self, step: &str) {
+    pub(crate) async fn screenshot(&mut self, step: &str) {
         self.step += 1;
         let base = format!("{}-{:02}-{step}", self.name, self.step);
         let png = self.client.screenshot().await.expect("screenshot");
@@ -361,11 +361,21 @@ impl Browser {
         }
     }
 
-    async fn cdp(&self, command: &'static str, params: Value) -> Value {
+    pub(crate) async fn cdp(&self, command: &'static str, params: Value) -> Value {
         self.client
             .issue_cmd(Cdp(command, params))
             .await
             .unwrap_or_else(|e| panic!("DevTools {command}: {e}"))
+    }
+
+    /// Sets the viewport's size (CSS pixels), for screenshots at other widths than a phone's.
+    pub(crate) async fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1,
+                   "mobile": width < 600}),
+        )
+        .await;
     }
 
     /// Moves the DevTools network events chromedriver collected so far into `requests`.

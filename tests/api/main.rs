@@ -10,6 +10,7 @@ mod cli;
 mod compat;
 mod connections;
 mod egress;
+mod embedded;
 mod events;
 mod guest;
 mod guest_client;

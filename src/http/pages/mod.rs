@@ -1,5 +1,7 @@
 //! The guest's pages: `GET /g/{token}` starts everything; the session cookie carries the guest
-//! through `/g/s` (email proof, the form, the submission). Server-rendered HTML, no scripts.
+//! through `/g/s` (email proof, the form, the submission). Server-rendered HTML that works
+//! without scripts; framed by an account's embed origin, a page also loads `embed.js` to tell
+//! the embedding app how the flow ended (see `guard` for the whole embedding flow).
 
 mod guard;
 mod views;
@@ -23,12 +25,14 @@ use crate::domain::guest::{CODE_DIGITS, CodeCheck, LockScope};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::i18n::{Arg, t, t_args};
 use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Step, Submitted};
+use guard::Framing;
 pub use guard::GuestLimits;
-use views::{CodePage, EmailPage, FormPage, MessagePage, Page, PickPage};
+use views::{CodePage, EmailPage, EmbedView, FormPage, MessagePage, Page, PickPage};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/g/assets/style.css", get(style))
+        .route("/g/assets/embed.js", get(embed_script))
         .route("/g/s", get(current_step))
         // A GET on a POST's address (the language switcher's `?lang=` links on a page that
         // answered a POST, history, bookmarks) shows the current step instead of a 405.
@@ -48,6 +52,21 @@ async fn style() -> impl IntoResponse {
     )
 }
 
+async fn embed_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../static/embed.js"),
+    )
+}
+
+/// What a page framed by an embed origin hands `embed.js`; `None` when not framed.
+fn embed_view(framing: &Framing, activation_token: Option<String>) -> Option<EmbedView> {
+    framing.framed.then(|| EmbedView {
+        origins: framing.origins_attribute(),
+        activation_token,
+    })
+}
+
 fn html(status: StatusCode, page: impl Template) -> Response {
     match page.render() {
         Ok(body) => (
@@ -64,7 +83,25 @@ fn html(status: StatusCode, page: impl Template) -> Response {
 }
 
 fn message(status: StatusCode, lang: &str, title: &str, lines: &[&str]) -> Response {
-    html(status, MessagePage::new(lang, title, lines))
+    message_in(status, lang, title, lines, None)
+}
+
+/// A message page, framed (with Cancel) when `embed` says so.
+fn message_in(
+    status: StatusCode,
+    lang: &str,
+    title: &str,
+    lines: &[&str],
+    embed: Option<EmbedView>,
+) -> Response {
+    let mut page = MessagePage::new(lang, title, lines);
+    page.page.embed = embed;
+    html(status, page)
+}
+
+/// The page of a request that cannot go on, shown in the frame it was asked for.
+fn failed(framing: &Framing, e: GuestError) -> Response {
+    framing.apply(e.page(embed_view(framing, None)))
 }
 
 fn forbidden(lang: &str) -> Response {
@@ -87,6 +124,20 @@ fn too_many(lang: &str) -> Response {
 
 impl IntoResponse for GuestError {
     fn into_response(self) -> Response {
+        self.page(None)
+    }
+}
+
+trait ErrorPage {
+    fn page(self, embed: Option<EmbedView>) -> Response;
+}
+
+impl ErrorPage for GuestError {
+    /// The page that says why; `embed` for a page shown in an embedding app's frame.
+    fn page(self, embed: Option<EmbedView>) -> Response {
+        let message = |status, lang: &str, title, lines: &[&str]| {
+            message_in(status, lang, title, lines, embed.clone())
+        };
         match self {
             GuestError::UnknownLink => message(
                 StatusCode::NOT_FOUND,
@@ -94,7 +145,9 @@ impl IntoResponse for GuestError {
                 "not-found-title",
                 &["not-found-body"],
             ),
-            GuestError::Gone { status, language } => {
+            GuestError::Gone {
+                status, language, ..
+            } => {
                 let which = match status {
                     InvitationStatus::Expired => "gone-expired",
                     InvitationStatus::Revoked => "gone-revoked",
@@ -119,7 +172,12 @@ impl IntoResponse for GuestError {
                 "connection-gone-title",
                 &["connection-gone-body"],
             ),
-            GuestError::StepSkipped => forbidden("en"),
+            GuestError::StepSkipped => message(
+                StatusCode::FORBIDDEN,
+                "en",
+                "forbidden-title",
+                &["forbidden-body"],
+            ),
             // 429 rather than 423: the lock is a limit on attempts, and 429 is the status
             // clients and proxies know for that, with `Retry-After` saying when to come back
             // (423 is WebDAV's lock on a resource, with no such meaning).
@@ -128,7 +186,8 @@ impl IntoResponse for GuestError {
                 left,
                 language,
             } => {
-                let page = Page::new(&language, "locked-title");
+                let mut page = Page::new(&language, "locked-title");
+                page.embed = embed.clone();
                 let seconds = left.num_seconds().max(1);
                 let minutes = (seconds + 59) / 60;
                 let reason = match scope {
@@ -212,35 +271,76 @@ async fn open_link(
     }
     let invitation = match portico.peek_link(&token).await {
         Ok(invitation) => invitation,
-        Err(e) => return e.into_response(),
+        // An expired, revoked or used-up link says so inside the embedding app's frame too,
+        // with Cancel to close it.
+        Err(e) => {
+            return match &e {
+                GuestError::Gone { account_id, .. } => {
+                    match portico.embed_origins(*account_id).await {
+                        Ok(origins) => failed(&Framing::new(&headers, origins), e),
+                        Err(other) => other.into_response(),
+                    }
+                }
+                _ => e.into_response(),
+            };
+        }
     };
     if !state.guest_limits.allow_invitation(invitation.id) {
         return too_many(&invitation.language);
     }
+    let framing = match portico.embed_origins(invitation.account_id).await {
+        Ok(origins) => Framing::new(&headers, origins),
+        Err(e) => return e.into_response(),
+    };
     let cookie = guard::session_cookie(&headers, &portico.settings.public_url);
     let mut guest = match portico.open_link(invitation, cookie.as_ref()).await {
         Ok(opened) => opened,
-        Err(e) => return e.into_response(),
+        Err(e) => return failed(&framing, e),
     };
     if let Some(lang) = &query.lang
         && let Err(e) = portico.set_guest_language(&mut guest, lang).await
     {
-        return e.into_response();
+        return failed(&framing, e);
     }
-    let response = step_page(&state, &guest, false).await;
-    with_cookie(&state, &guest, response)
+    let response = step_page(&state, &guest, &framing, false).await;
+    with_cookie(&state, &guest, &framing, response)
 }
 
-/// Sets the session's cookie when it is new to the browser, for the rest of the session.
-fn with_cookie(state: &AppState, guest: &Guest, mut response: Response) -> Response {
+/// Sets the session's cookie when it is new to the browser, for the rest of the session, and
+/// lets the account's embed origins frame the page.
+fn with_cookie(
+    state: &AppState,
+    guest: &Guest,
+    framing: &Framing,
+    mut response: Response,
+) -> Response {
     if guest.cookie_changed {
         let left = guest.session.expires_at - state.portico.now();
         response.headers_mut().insert(
             header::SET_COOKIE,
-            guard::set_cookie(&guest.cookie, &state.portico.settings.public_url, left),
+            guard::set_cookie(
+                &guest.cookie,
+                &state.portico.settings.public_url,
+                left,
+                framing.framed,
+            ),
         );
     }
-    response
+    framing.apply(response)
+}
+
+/// The framing of the guest's pages: by the account's embed origins.
+async fn framing_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    guest: &Guest,
+) -> Result<Framing, Response> {
+    state
+        .portico
+        .embed_origins(guest.invitation.account_id)
+        .await
+        .map(|origins| Framing::new(headers, origins))
+        .map_err(IntoResponse::into_response)
 }
 
 /// `GET /g/s`: the step the session is at.
@@ -260,13 +360,18 @@ async fn current_step(
     if !state.guest_limits.allow_invitation(guest.invitation.id) {
         return too_many(&guest.session.language);
     }
+    let framing = match framing_of(&state, &headers, &guest).await {
+        Ok(framing) => framing,
+        Err(response) => return response,
+    };
     if let Some(lang) = &query.lang
         && let Err(e) = portico.set_guest_language(&mut guest, lang).await
     {
-        return e.into_response();
+        return failed(&framing, e);
     }
-    let response = step_page(&state, &guest, query.step.as_deref() == Some("email")).await;
-    with_cookie(&state, &guest, response)
+    let ask_email_again = query.step.as_deref() == Some("email");
+    let response = step_page(&state, &guest, &framing, ask_email_again).await;
+    with_cookie(&state, &guest, &framing, response)
 }
 
 /// The connector's name for headings; the category while the guest has yet to pick.
@@ -277,9 +382,17 @@ fn connector_name(state: &AppState, guest: &Guest) -> String {
     }
 }
 
-fn email_page(state: &AppState, guest: &Guest, email: &str, error: Option<String>) -> EmailPage {
+fn email_page(
+    state: &AppState,
+    guest: &Guest,
+    framing: &Framing,
+    email: &str,
+    error: Option<String>,
+) -> EmailPage {
+    let mut page = Page::new(&guest.session.language, "email-title");
+    page.embed = embed_view(framing, None);
     EmailPage {
-        page: Page::new(&guest.session.language, "email-title"),
+        page,
         connection: guest.invitation.connection_name.clone(),
         connector: connector_name(state, guest),
         csrf: csrf::token(&guest.cookie),
@@ -288,10 +401,18 @@ fn email_page(state: &AppState, guest: &Guest, email: &str, error: Option<String
     }
 }
 
-fn code_page(state: &AppState, guest: &Guest, email: &str, error: Option<String>) -> CodePage {
+fn code_page(
+    state: &AppState,
+    guest: &Guest,
+    framing: &Framing,
+    email: &str,
+    error: Option<String>,
+) -> CodePage {
     let lang = &guest.session.language;
+    let mut page = Page::new(lang, "code-title");
+    page.embed = embed_view(framing, None);
     CodePage {
-        page: Page::new(lang, "code-title"),
+        page,
         connection: guest.invitation.connection_name.clone(),
         connector: connector_name(state, guest),
         csrf: csrf::token(&guest.cookie),
@@ -312,12 +433,13 @@ fn code_page(state: &AppState, guest: &Guest, email: &str, error: Option<String>
 fn form_page(
     state: &AppState,
     guest: &Guest,
+    framing: &Framing,
     values: &Map<String, Value>,
     problems: &[FormProblem],
     general_error: Option<String>,
 ) -> Response {
     let Some(spec) = state.portico.guest_connector(guest) else {
-        return pick_page(state, guest, None);
+        return pick_page(state, guest, framing, None);
     };
     let status = if problems.is_empty() && general_error.is_none() {
         StatusCode::OK
@@ -325,29 +447,33 @@ fn form_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let invitation = &guest.invitation;
-    let mut response = html(
-        status,
-        FormPage::new(
-            &guest.session.language,
-            spec,
-            &invitation.connection_name,
-            invitation.kind == InvitationKind::EditConnection,
-            csrf::token(&guest.cookie),
-            values,
-            &invitation.locked_fields,
-            problems,
-            general_error,
-        ),
+    let mut page = FormPage::new(
+        &guest.session.language,
+        spec,
+        &invitation.connection_name,
+        invitation.kind == InvitationKind::EditConnection,
+        csrf::token(&guest.cookie),
+        values,
+        &invitation.locked_fields,
+        problems,
+        general_error,
     );
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        guard::csp(invitation.redirect_url.as_deref()),
-    );
+    page.page.embed = embed_view(framing, None);
+    let mut response = framing.apply(html(status, page));
+    // A framed submission ends on the done page, never in a redirect.
+    if !framing.framed {
+        guard::allow_form_target(&mut response, invitation.redirect_url.as_deref());
+    }
     response
 }
 
 /// For a category invitation: the tools the guest may pick from.
-fn pick_page(state: &AppState, guest: &Guest, error: Option<String>) -> Response {
+fn pick_page(
+    state: &AppState,
+    guest: &Guest,
+    framing: &Framing,
+    error: Option<String>,
+) -> Response {
     let choices = state
         .portico
         .guest_choices(guest)
@@ -359,43 +485,47 @@ fn pick_page(state: &AppState, guest: &Guest, error: Option<String>) -> Response
     } else {
         StatusCode::OK
     };
-    html(
-        status,
-        PickPage::new(
-            &guest.session.language,
-            guest.invitation.category.as_deref().unwrap_or_default(),
-            &guest.invitation.connection_name,
-            csrf::token(&guest.cookie),
-            choices,
-            error,
-        ),
-    )
+    let mut page = PickPage::new(
+        &guest.session.language,
+        guest.invitation.category.as_deref().unwrap_or_default(),
+        &guest.invitation.connection_name,
+        csrf::token(&guest.cookie),
+        choices,
+        error,
+    );
+    page.page.embed = embed_view(framing, None);
+    framing.apply(html(status, page))
 }
 
 /// `POST /g/s/pick`: the guest picks a tool of the invitation's category.
 async fn pick_tool(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (mut guest, form) = match guest_post(&state, &headers, &body, Step::Pick).await {
+    let (mut guest, form, framing) = match guest_post(&state, &headers, &body, Step::Pick).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
     if guest.session.needs_email_proof(&guest.invitation) {
-        return GuestError::StepSkipped.into_response();
+        return failed(&framing, GuestError::StepSkipped);
     }
     match state
         .portico
         .pick_connector(&mut guest, field(&form, "connector"))
         .await
     {
-        Ok(true) => step_page(&state, &guest, false).await,
+        Ok(true) => step_page(&state, &guest, &framing, false).await,
         Ok(false) => {
             let error = t(&guest.session.language, "pick-missing");
-            pick_page(&state, &guest, Some(error))
+            pick_page(&state, &guest, &framing, Some(error))
         }
-        Err(e) => e.into_response(),
+        Err(e) => failed(&framing, e),
     }
 }
 
-async fn step_page(state: &AppState, guest: &Guest, ask_email_again: bool) -> Response {
+async fn step_page(
+    state: &AppState,
+    guest: &Guest,
+    framing: &Framing,
+    ask_email_again: bool,
+) -> Response {
     let proving = guest.session.needs_email_proof(&guest.invitation);
     let scope = if proving {
         LockScope::Email
@@ -403,29 +533,33 @@ async fn step_page(state: &AppState, guest: &Guest, ask_email_again: bool) -> Re
         LockScope::Form
     };
     if let Err(e) = state.portico.check_lock(guest, scope).await {
-        return e.into_response();
+        return failed(framing, e);
     }
     if proving {
-        return match (&guest.session.pending_email, ask_email_again) {
-            (Some(email), false) => html(StatusCode::OK, code_page(state, guest, email, None)),
-            _ => html(StatusCode::OK, email_page(state, guest, "", None)),
+        let page = match (&guest.session.pending_email, ask_email_again) {
+            (Some(email), false) => html(
+                StatusCode::OK,
+                code_page(state, guest, framing, email, None),
+            ),
+            _ => html(StatusCode::OK, email_page(state, guest, framing, "", None)),
         };
+        return framing.apply(page);
     }
     match state.portico.form_values(guest).await {
-        Ok(values) => form_page(state, guest, &values, &[], None),
-        Err(e) => e.into_response(),
+        Ok(values) => form_page(state, guest, framing, &values, &[], None),
+        Err(e) => failed(framing, e),
     }
 }
 
 /// What every POST starts with: our origin, the session cookie, its CSRF token, a live
 /// session, the invitation's rate budget, then the step's lock (and the session's row, for the
-/// steps that store it first). Returns the form's fields without the token.
+/// steps that store it first). Returns the form's fields without the token, and the framing.
 async fn guest_post(
     state: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
     step: Step,
-) -> Result<(Guest, Vec<(String, String)>), Response> {
+) -> Result<(Guest, Vec<(String, String)>, Framing), Response> {
     let public_url = &state.portico.settings.public_url;
     if !guard::origin_allowed(headers, public_url) {
         return Err(forbidden("en"));
@@ -451,12 +585,13 @@ async fn guest_post(
     if !state.guest_limits.allow_invitation(guest.invitation.id) {
         return Err(too_many(&guest.session.language));
     }
+    let framing = framing_of(state, headers, &guest).await?;
     state
         .portico
         .enter_step(&mut guest, step)
         .await
-        .map_err(IntoResponse::into_response)?;
-    Ok((guest, form))
+        .map_err(|e| failed(&framing, e))?;
+    Ok((guest, form, framing))
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
@@ -468,33 +603,36 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
 
 /// `POST /g/s/email`: send a code. The answer is the same for any well-formed address.
 async fn ask_for_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (mut guest, form) = match guest_post(&state, &headers, &body, Step::Email).await {
+    let (mut guest, form, framing) = match guest_post(&state, &headers, &body, Step::Email).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
     let email = field(&form, "email").trim().to_string();
     let lang = guest.session.language.clone();
-    match state.portico.request_code(&mut guest, &email).await {
-        Ok(CodeRequest::Sent) => html(StatusCode::OK, code_page(&state, &guest, &email, None)),
+    let requested = state.portico.request_code(&mut guest, &email).await;
+    let (state, guest, f) = (&state, &guest, &framing);
+    let response = match requested {
+        Ok(CodeRequest::Sent) => html(StatusCode::OK, code_page(state, guest, f, &email, None)),
         Ok(CodeRequest::InvalidEmail) => html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            email_page(&state, &guest, &email, Some(t(&lang, "email-invalid"))),
+            email_page(state, guest, f, &email, Some(t(&lang, "email-invalid"))),
         ),
         Ok(CodeRequest::TooSoon) => html(
             StatusCode::TOO_MANY_REQUESTS,
-            code_page(&state, &guest, &email, Some(t(&lang, "code-resend-wait"))),
+            code_page(state, guest, f, &email, Some(t(&lang, "code-resend-wait"))),
         ),
         Ok(CodeRequest::TooMany) => html(
             StatusCode::TOO_MANY_REQUESTS,
-            email_page(&state, &guest, &email, Some(t(&lang, "code-too-many"))),
+            email_page(state, guest, f, &email, Some(t(&lang, "code-too-many"))),
         ),
-        Err(e) => e.into_response(),
-    }
+        Err(e) => e.page(embed_view(f, None)),
+    };
+    framing.apply(response)
 }
 
 /// `POST /g/s/code`: check the code; the right one opens the form.
 async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (mut guest, form) = match guest_post(&state, &headers, &body, Step::Code).await {
+    let (mut guest, form, framing) = match guest_post(&state, &headers, &body, Step::Code).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
@@ -507,8 +645,8 @@ async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Byt
     {
         Ok(Some(CodeCheck::Correct)) => {
             // A new session (and cookie) now that the address is proven.
-            let response = step_page(&state, &guest, false).await;
-            return with_cookie(&state, &guest, response);
+            let response = step_page(&state, &guest, &framing, false).await;
+            return with_cookie(&state, &guest, &framing, response);
         }
         Ok(Some(CodeCheck::Wrong { left })) => t_args(
             &lang,
@@ -518,44 +656,47 @@ async fn check_code(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(Some(CodeCheck::Expired)) => t(&lang, "code-expired"),
         Ok(Some(CodeCheck::Locked)) => t(&lang, "code-locked"),
         Ok(None) => t(&lang, "code-missing"),
-        Err(e) => return e.into_response(),
+        Err(e) => return failed(&framing, e),
     };
-    html(
+    framing.apply(html(
         StatusCode::UNPROCESSABLE_ENTITY,
-        code_page(&state, &guest, &email, Some(error)),
-    )
+        code_page(&state, &guest, &framing, &email, Some(error)),
+    ))
 }
 
 /// `POST /g/s/submit`: validate, check, then use the invitation and store the connection.
 async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (guest, form) = match guest_post(&state, &headers, &body, Step::Submit).await {
+    let (guest, form, framing) = match guest_post(&state, &headers, &body, Step::Submit).await {
         Ok(parts) => parts,
         Err(response) => return response,
     };
     let lang = guest.session.language.clone();
     let outcome = match state.portico.submit(&guest, &form).await {
         Ok(outcome) => outcome,
-        Err(e) => return e.into_response(),
+        Err(e) => return failed(&framing, e),
     };
     match outcome {
+        // In a frame the embedding app learns the outcome from the done page's message; the
+        // owner's page has no place inside its own frame.
         Submitted::Done {
             redirect: Some(url),
             ..
-        } => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
-        Submitted::Done { redirect: None, .. } => {
-            let page = Page::new(&lang, "done-title");
+        } if !framing.framed => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
+        Submitted::Done { result, .. } => {
+            let mut page = Page::new(&lang, "done-title");
+            page.embed = embed_view(&framing, Some(result.expose().clone()));
             let lines = vec![page.ta("done-body", "connection", &guest.invitation.connection_name)];
-            html(
+            framing.apply(html(
                 StatusCode::OK,
                 MessagePage {
                     heading: page.title.clone(),
                     lines,
                     page,
                 },
-            )
+            ))
         }
         Submitted::Invalid { problems, shown } => {
-            form_page(&state, &guest, &shown, &problems, None)
+            form_page(&state, &guest, &framing, &shown, &problems, None)
         }
         // The guest learns the category only; the detail is the owner's (the event).
         Submitted::CheckFailed {
@@ -573,7 +714,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                 min: None,
                 max: None,
             };
-            form_page(&state, &guest, &shown, &[problem], None)
+            form_page(&state, &guest, &framing, &shown, &[problem], None)
         }
         Submitted::CheckFailed { failure, shown } => {
             let general = t_args(
@@ -581,7 +722,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                 &format!("check-failed-{}", failure.reason.code()),
                 &[("connector", Arg::from(connector_name(&state, &guest)))],
             );
-            let mut page = form_page(&state, &guest, &shown, &[], Some(general));
+            let mut page = form_page(&state, &guest, &framing, &shown, &[], Some(general));
             if failure.reason == Reason::Busy {
                 *page.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
                 page.headers_mut().insert(

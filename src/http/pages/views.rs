@@ -20,6 +20,17 @@ pub struct Page {
     pub lang: &'static str,
     pub title: String,
     pub languages: Vec<LanguageLink>,
+    /// Set on a page shown in a frame of an embed origin: what `embed.js` needs.
+    pub embed: Option<EmbedView>,
+}
+
+/// What a framed page hands `embed.js`, as data attributes of `<body>`.
+#[derive(Clone)]
+pub struct EmbedView {
+    /// The account's embed origins, space-separated: the only targets of a message.
+    pub origins: String,
+    /// On the done page: the completion's result code, posted as `activation_token`.
+    pub activation_token: Option<String>,
 }
 
 impl Page {
@@ -36,6 +47,7 @@ impl Page {
                     current: *code == lang,
                 })
                 .collect(),
+            embed: None,
         }
     }
 
