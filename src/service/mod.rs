@@ -115,6 +115,8 @@ pub enum Resource {
 pub enum Conflict {
     #[error("account number is taken")]
     AccountNumberTaken,
+    #[error("the connection is disabled: enable it to read its credentials")]
+    ConnectionDisabled,
     #[error("idempotency key in use")]
     IdempotencyKeyInUse,
 }

@@ -16,7 +16,7 @@ pub trait ConnectionStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn get_connection(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Connection>>;
     async fn list_connections(&self, account_id: Uuid, page: Page) -> StoreResult<Vec<Connection>>;
-    /// Replaces name, config, secrets, data key, end user, metadata and `updated_at`.
+    /// Replaces name, config, secrets, data key, end user, metadata, `enabled` and `updated_at`.
     async fn update_connection(
         &self,
         connection: &Connection,

@@ -16,6 +16,7 @@ mod guest_client;
 mod hardening;
 mod housekeeping;
 mod invitations;
+mod kombo_sdk;
 mod limits;
 mod network;
 mod reconnect;
