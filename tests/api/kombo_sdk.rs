@@ -474,3 +474,24 @@ async fn another_accounts_integration_is_not_found_and_scopes_hold(app: TestApp)
     assert_eq!(details["end_user"]["organization_name"], native["name"]);
 }
 both!(another_accounts_integration_is_not_found_and_scopes_hold);
+
+async fn the_native_api_disables_and_enables_a_connection_too(app: TestApp) {
+    let connection = app.create_connection("native-secret").await;
+    assert_eq!(connection["enabled"], true, "a new connection is enabled");
+    let id = connection["id"].as_str().unwrap();
+    let path = format!("/v1/connections/{id}");
+    let disabled = app.patch(&path, json!({"enabled": false})).await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    assert_eq!(disabled.json["enabled"], false);
+    let refused = app.get(&format!("{path}/credentials")).await;
+    assert_eq!(refused.status, 409);
+    assert!(!refused.text.contains("native-secret"));
+    let wrong = app.patch(&path, json!({"enabled": "no"})).await;
+    assert!(wrong.status.is_client_error(), "{}", wrong.text);
+    assert_eq!(app.get(&path).await.json["enabled"], false);
+    app.patch(&path, json!({"enabled": true})).await;
+    let credentials = app.get(&format!("{path}/credentials")).await;
+    assert_eq!(credentials.status, 200);
+    assert_eq!(credentials.json["config"]["api_key"], "native-secret");
+}
+both!(the_native_api_disables_and_enables_a_connection_too);
