@@ -54,6 +54,16 @@ pub struct Connection {
     pub updated_at: DateTime<Utc>,
     /// The environment of the connected tool, when it has several (Kombo's).
     pub remote_environment: Option<String>,
+    /// A disabled connection keeps its credentials but does not hand them out.
+    pub enabled: bool,
+}
+
+impl Connection {
+    /// Whether `GET /v1/connections/{id}/credentials` may return the credentials: only while
+    /// the connection is enabled.
+    pub fn hands_out_credentials(&self) -> bool {
+        self.enabled
+    }
 }
 
 /// The owner's request for a new connection. Not `Debug`: `config` holds secrets.
@@ -94,6 +104,9 @@ pub struct ConnectionPatch {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
+    /// `false` keeps the credentials but refuses them to `GET .../credentials` until `true`.
+    #[serde(default)]
+    pub enabled: Option<bool>,
 }
 
 /// A validated new connection, ready to be sealed and stored.

@@ -36,15 +36,31 @@ pub mod kondado {
     }
 }
 
-/// Kombo's connection links.
+/// Kombo's connection links and integrations.
 pub mod kombo {
     use super::*;
+    use crate::domain::connection::{CheckStatus, Connection};
+    use crate::domain::connector::ConnectorSpec;
+    use chrono::{DateTime, Utc};
+    use serde_json::{Map, Value};
 
-    /// The categories Kombo links offer.
-    pub const CATEGORIES: [&str; 3] = ["HRIS", "ATS", "ASSESSMENT"];
+    /// The categories Kombo links offer (its SDK's enum). The built-in catalog has no LMS tool:
+    /// an `LMS` link is refused as a category no connector has, unless a connector directory
+    /// adds one.
+    pub const CATEGORIES: [&str; 4] = ["HRIS", "ATS", "ASSESSMENT", "LMS"];
 
     /// The category of a link when the request names none.
     pub const DEFAULT_CATEGORY: &str = "HRIS";
+
+    /// An `EMBEDDED` link (Kombo's default, for its embedded flow) is valid for one hour.
+    pub const EMBEDDED_SECONDS: i64 = 60 * 60;
+
+    /// A `MAGIC_LINK`, sent to the customer by hand, is valid for one year.
+    pub const MAGIC_LINK_SECONDS: i64 = 365 * 24 * 60 * 60;
+
+    /// Where Kombo keeps the extras Portico stores but does not act on, in an invitation's
+    /// `metadata`.
+    pub const METADATA_KEY: &str = "kombo";
 
     /// The category of a create-link request: one of [`CATEGORIES`], `HRIS` when absent; and a
     /// `remote_environment` only together with a tool.
@@ -58,7 +74,7 @@ pub mod kombo {
         if !CATEGORIES.contains(&category) {
             errors.push(FieldError::new(
                 "category",
-                "must be HRIS, ATS or ASSESSMENT",
+                "must be HRIS, ATS, ASSESSMENT or LMS",
             ));
         }
         if remote_environment.is_some() && tool.is_none() {
@@ -71,6 +87,99 @@ pub mod kombo {
             Ok(category.to_string())
         } else {
             Err(errors)
+        }
+    }
+
+    /// The lifetime in seconds of a link of `link_type`: `EMBEDDED` (the default) one hour,
+    /// `MAGIC_LINK` one year.
+    pub fn link_lifetime(link_type: Option<&str>) -> Result<i64, FieldError> {
+        match link_type.unwrap_or("EMBEDDED") {
+            "EMBEDDED" => Ok(EMBEDDED_SECONDS),
+            "MAGIC_LINK" => Ok(MAGIC_LINK_SECONDS),
+            _ => Err(FieldError::new(
+                "link_type",
+                "must be EMBEDDED or MAGIC_LINK",
+            )),
+        }
+    }
+
+    /// Kombo's state of an integration: `INACTIVE` when its owner disabled it, `INVALID` when
+    /// its last check failed (the credentials stopped working), else `ACTIVE`.
+    pub fn status(connection: &Connection) -> &'static str {
+        if !connection.enabled {
+            "INACTIVE"
+        } else if connection
+            .last_check
+            .as_ref()
+            .is_some_and(|c| c.status == CheckStatus::Failed)
+        {
+            "INVALID"
+        } else {
+            "ACTIVE"
+        }
+    }
+
+    /// The Kombo category of a connection of `spec`: the category its invitation asked for when
+    /// the connector has it, else the connector's first Kombo category; `None` when the
+    /// connector has none (a `postgres` connection is no Kombo integration).
+    pub fn integration_category(
+        spec: &ConnectorSpec,
+        invitation_category: Option<&str>,
+    ) -> Option<&'static str> {
+        let has = |c: &str| spec.categories.iter().any(|own| own == c);
+        invitation_category
+            .and_then(|asked| CATEGORIES.into_iter().find(|c| *c == asked && has(c)))
+            .or_else(|| CATEGORIES.into_iter().find(|c| has(c)))
+    }
+
+    /// The `scope_config_id` a link was created with, kept in its `metadata`.
+    pub fn scope_config_id(metadata: &Map<String, Value>) -> Option<&str> {
+        metadata.get(METADATA_KEY)?.get("scope_config_id")?.as_str()
+    }
+
+    /// A connection as Kombo's `GET /integrations/{id}` describes it.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Integration {
+        pub id: uuid::Uuid,
+        pub tool: String,
+        pub tool_label: String,
+        pub category: &'static str,
+        pub status: &'static str,
+        /// The end user's organization, else the connection's name (Kombo requires one).
+        pub organization_name: String,
+        pub creator_email: Option<String>,
+        pub origin_id: Option<String>,
+        pub scope_config_id: Option<String>,
+        pub created_at: DateTime<Utc>,
+    }
+
+    impl Integration {
+        /// `connection` of `spec`, created through an invitation of `invitation_category` and
+        /// `invitation_metadata` (if any); `None` if its connector has no Kombo category.
+        pub fn of(
+            connection: &Connection,
+            spec: &ConnectorSpec,
+            invitation_category: Option<&str>,
+            invitation_metadata: Option<&Map<String, Value>>,
+        ) -> Option<Integration> {
+            Some(Integration {
+                id: connection.id,
+                tool: connection.connector.clone(),
+                tool_label: spec.name.clone(),
+                category: integration_category(spec, invitation_category)?,
+                status: status(connection),
+                organization_name: connection
+                    .end_user
+                    .organization_name
+                    .clone()
+                    .unwrap_or_else(|| connection.name.clone()),
+                creator_email: connection.end_user.email.clone(),
+                origin_id: connection.end_user.origin_id.clone(),
+                scope_config_id: invitation_metadata
+                    .and_then(scope_config_id)
+                    .map(str::to_string),
+                created_at: connection.created_at,
+            })
         }
     }
 }
@@ -245,16 +354,58 @@ mod tests {
     }
 
     #[test]
-    fn kombo_links_default_to_hris_and_know_three_categories() {
+    fn kombo_links_default_to_hris_and_know_four_categories() {
         assert_eq!(kombo::link_category(None, None, None).unwrap(), "HRIS");
         assert_eq!(
             kombo::link_category(Some("ATS"), None, None).unwrap(),
             "ATS"
         );
+        assert_eq!(
+            kombo::link_category(Some("LMS"), None, None).unwrap(),
+            "LMS"
+        );
         let errors = kombo::link_category(Some("DATABASE"), None, Some("sandbox")).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["category", "remote_environment"]);
         assert!(kombo::link_category(None, Some("personio"), Some("sandbox")).is_ok());
+    }
+
+    #[test]
+    fn kombo_embedded_links_last_an_hour_and_magic_links_a_year() {
+        assert_eq!(kombo::link_lifetime(None), Ok(3600));
+        assert_eq!(kombo::link_lifetime(Some("EMBEDDED")), Ok(3600));
+        assert_eq!(kombo::link_lifetime(Some("MAGIC_LINK")), Ok(31_536_000));
+        assert_eq!(
+            kombo::link_lifetime(Some("magic_link")).unwrap_err().field,
+            "link_type"
+        );
+    }
+
+    fn spec(categories: &[&str]) -> crate::domain::connector::ConnectorSpec {
+        crate::domain::connector::ConnectorSpec {
+            id: "tool".into(),
+            number: 1,
+            name: "Tool".into(),
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            directions: vec![Direction::Source],
+            fields: vec![],
+            check: crate::domain::connector::CheckSpec::None,
+        }
+    }
+
+    #[test]
+    fn a_kombo_integration_has_the_category_its_link_asked_for_when_the_tool_has_it() {
+        let both = spec(&["HRIS", "ATS"]);
+        assert_eq!(kombo::integration_category(&both, Some("ATS")), Some("ATS"));
+        assert_eq!(
+            kombo::integration_category(&both, Some("LMS")),
+            Some("HRIS")
+        );
+        assert_eq!(kombo::integration_category(&both, None), Some("HRIS"));
+        assert_eq!(
+            kombo::integration_category(&spec(&["DATABASE"]), None),
+            None
+        );
     }
 
     #[test]

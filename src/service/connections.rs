@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::views::{ConnectionObject, CredentialsObject, to_json};
-use super::{Portico, Resource, ServiceError, ServiceResult};
+use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::checks::Reason;
 use crate::crypto::DataKey;
 use crate::crypto::binding;
@@ -16,6 +16,7 @@ use crate::domain::connection::{
 };
 use crate::domain::connector::{ConnectorSpec, ValidatedConfig};
 use crate::domain::event::{EventType, NewEvent};
+use crate::domain::vendor::kombo;
 use crate::secret::Secret;
 use crate::store::Page;
 
@@ -101,6 +102,7 @@ impl Portico {
             created_at: now,
             updated_at: now,
             remote_environment: draft.remote_environment,
+            enabled: true,
         };
         let object = ConnectionObject::from(&connection);
         let event = NewEvent::new(
@@ -160,6 +162,9 @@ impl Portico {
         }
         if let Some(metadata) = &patch.metadata {
             connection.metadata = metadata.clone();
+        }
+        if let Some(enabled) = patch.enabled {
+            connection.enabled = enabled;
         }
         let mut errors = Vec::new();
         check_owner_fields(
@@ -268,7 +273,29 @@ impl Portico {
         Ok(result)
     }
 
+    /// The connection as Kombo describes an integration, with the category and metadata of
+    /// the invitation that created it; `None` when its connector has no Kombo category.
+    pub async fn kombo_integration(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> ServiceResult<Option<kombo::Integration>> {
+        let connection = self.connection(account_id, id).await?;
+        let spec = self.spec(&connection.connector)?;
+        let invitation = match connection.invitation_id {
+            Some(invitation_id) => self.store.get_invitation(account_id, invitation_id).await?,
+            None => None,
+        };
+        Ok(kombo::Integration::of(
+            &connection,
+            spec,
+            invitation.as_ref().and_then(|i| i.category.as_deref()),
+            invitation.as_ref().map(|i| &i.metadata),
+        ))
+    }
+
     /// The decrypted credentials; records `connection.credentials_read` naming the key used.
+    /// A disabled connection's are refused (409) and nothing is recorded.
     pub async fn read_credentials(
         &self,
         account_id: Uuid,
@@ -276,6 +303,9 @@ impl Portico {
         api_key_id: Uuid,
     ) -> ServiceResult<CredentialsObject> {
         let connection = self.connection(account_id, id).await?;
+        if !connection.hands_out_credentials() {
+            return Err(ServiceError::Conflict(Conflict::ConnectionDisabled));
+        }
         let config = self.open_config(&connection)?;
         let mut all = config.plain;
         for (key, value) in config.secrets {

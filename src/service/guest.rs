@@ -768,6 +768,7 @@ impl Portico {
                     created_at: now,
                     updated_at: now,
                     remote_environment: invitation.remote_environment.clone(),
+                    enabled: true,
                 };
                 (connection, EventType::ConnectionCreated)
             }

@@ -122,6 +122,8 @@ pub enum Conflict {
     DuplicateConnection(uuid::Uuid),
     #[error("account number is taken")]
     AccountNumberTaken,
+    #[error("the connection is disabled: enable it to read its credentials")]
+    ConnectionDisabled,
     #[error("idempotency key in use")]
     IdempotencyKeyInUse,
 }

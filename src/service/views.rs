@@ -141,6 +141,8 @@ pub struct ConnectionObject {
     pub invitation_id: Option<Uuid>,
     pub last_check: Option<LastCheck>,
     pub remote_environment: Option<String>,
+    /// `false` while disabled: the credentials are kept but not handed out.
+    pub enabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -161,6 +163,7 @@ impl From<&Connection> for ConnectionObject {
             invitation_id: c.invitation_id,
             last_check: c.last_check.clone(),
             remote_environment: c.remote_environment.clone(),
+            enabled: c.enabled,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }

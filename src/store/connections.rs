@@ -24,7 +24,7 @@ pub trait ConnectionStore: Send + Sync {
         account_id: Uuid,
         key: &DuplicateKey,
     ) -> StoreResult<Option<Connection>>;
-    /// Replaces name, config, secrets, data key, end user, metadata and `updated_at`.
+    /// Replaces name, config, secrets, data key, end user, metadata, `enabled` and `updated_at`.
     async fn update_connection(
         &self,
         connection: &Connection,

@@ -414,6 +414,10 @@ async fn kombo_validates_like_kombo(app: TestApp) {
     .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.json["status"], "error");
+    assert_eq!(
+        unknown.json["error"]["code"],
+        "PLATFORM.INTEGRATION_NOT_FOUND"
+    );
     let anonymous = send_raw(
         &app,
         "/v1/connect/create-link",
@@ -424,6 +428,10 @@ async fn kombo_validates_like_kombo(app: TestApp) {
     .await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.json["status"], "error");
+    assert_eq!(
+        anonymous.json["error"]["code"],
+        "PLATFORM.AUTHENTICATION_INVALID"
+    );
 }
 both!(kombo_validates_like_kombo);
 

@@ -17,6 +17,7 @@ mod guest_client;
 mod hardening;
 mod housekeeping;
 mod invitations;
+mod kombo_sdk;
 mod kombo_webhooks;
 mod limits;
 mod network;

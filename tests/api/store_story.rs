@@ -212,6 +212,7 @@ fn connection_for(invitation: &Invitation, now: DateTime<Utc>) -> Connection {
         created_at: now,
         updated_at: now,
         remote_environment: None,
+        enabled: true,
     }
 }
 

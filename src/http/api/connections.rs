@@ -124,12 +124,14 @@ async fn check_connection(
 }
 
 /// The decrypted credentials. Needs the `connections:secrets` scope; each read is recorded as a
-/// `connection.credentials_read` event.
+/// `connection.credentials_read` event. A disabled connection (`enabled: false`) keeps its
+/// credentials but refuses them with a 409 until it is enabled again.
 #[utoipa::path(get, path = "/v1/connections/{id}/credentials", tag = "connections",
     params(("id" = Uuid, Path)),
     security(("bearer" = []), ("api_key" = [])),
     responses((status = 200, body = CredentialsObject), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 404, body = Problem)))]
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
 async fn read_credentials(
     State(state): State<AppState>,
     owner: Owner,

@@ -18,7 +18,7 @@ use crate::store::{ConnectionStore, Page, StoreResult, to_millis};
 
 const CONNECTION_COLUMNS: &str = "id, account_id, connector, direction, name, config, \
      secrets, data_key, data_key_id, end_user, metadata, invitation_id, last_check, \
-     created_at, updated_at, remote_environment";
+     created_at, updated_at, remote_environment, enabled";
 
 fn connection_row(row: &DbRow) -> StoreResult<Connection> {
     let direction: String = row.try_get("direction")?;
@@ -40,13 +40,14 @@ fn connection_row(row: &DbRow) -> StoreResult<Connection> {
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
         remote_environment: row.try_get("remote_environment")?,
+        enabled: row.try_get("enabled")?,
     })
 }
 
 pub(super) fn connection_statement(args: &mut Args, c: &Connection) -> StoreResult<String> {
     let sql = format!(
         "INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES {}",
-        placeholders(args, 16)
+        placeholders(args, 17)
     );
     arg(args, c.id)?;
     arg(args, c.account_id)?;
@@ -64,6 +65,7 @@ pub(super) fn connection_statement(args: &mut Args, c: &Connection) -> StoreResu
     arg(args, to_millis(c.created_at))?;
     arg(args, to_millis(c.updated_at))?;
     arg(args, &c.remote_environment)?;
+    arg(args, c.enabled)?;
     Ok(sql)
 }
 
@@ -155,8 +157,8 @@ impl ConnectionStore for Backend {
         let mut tx = self.writer().begin().await?;
         let done = sqlx::query(
             "UPDATE connections SET name = $3, config = $4, secrets = $5, data_key = $6, \
-             data_key_id = $7, end_user = $8, metadata = $9, updated_at = $10 \
-             WHERE account_id = $1 AND id = $2",
+             data_key_id = $7, end_user = $8, metadata = $9, updated_at = $10, \
+             enabled = $11 WHERE account_id = $1 AND id = $2",
         )
         .bind(c.account_id)
         .bind(c.id)
@@ -168,6 +170,7 @@ impl ConnectionStore for Backend {
         .bind(Json(&c.end_user))
         .bind(Json(&c.metadata))
         .bind(to_millis(c.updated_at))
+        .bind(c.enabled)
         .execute(&mut *tx)
         .await?;
         commit_if_changed(tx, done.rows_affected() > 0, events).await

@@ -1,22 +1,21 @@
-//! Kombo's `POST /v1/connect/create-link` and the reconnection link
+//! `POST /v1/connect/create-link` and the reconnection link
 //! `POST /v1/integrations/{integration_id}/relink`: a link for an end user to connect one HRIS,
-//! ATS or assessment tool. Without `integration_tool` the guest picks a tool of the category.
+//! ATS, assessment or LMS tool. Without `integration_tool` the guest picks a tool of the
+//! category. `link_type` sets the lifetime: `EMBEDDED` (default) one hour, `MAGIC_LINK` a year.
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
-use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::Failure;
+use super::error::ErrorBody;
+use super::{KomboError, account, integration_id, parse, parse_optional};
 use crate::domain::account::Scope;
 use crate::domain::invitation::{EndUser, InvitationKind, NewInvitation};
-use crate::domain::vendor;
+use crate::domain::vendor::kombo;
 use crate::http::AppState;
-use crate::http::error::{ApiError, without_values};
+use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath, Owner};
 use crate::service::ServiceError;
 
@@ -33,7 +32,7 @@ pub struct CreateLinkRequest {
     /// The tool's environment to connect; only together with `integration_tool`.
     #[serde(default)]
     pub remote_environment: Option<String>,
-    /// `HRIS` (default), `ATS` or `ASSESSMENT`.
+    /// `HRIS` (default), `ATS`, `ASSESSMENT` or `LMS` (the built-in catalog has no LMS tool).
     #[serde(default)]
     pub integration_category: Option<String>,
     /// Pre-define the tool this link can be used for.
@@ -45,9 +44,19 @@ pub struct CreateLinkRequest {
     /// Kept on the invitation's metadata; Portico has no scope configs.
     #[serde(default)]
     pub scope_config_id: Option<String>,
-    /// Kept on the invitation's metadata.
+    /// Kept on the invitation's metadata; Portico does not filter.
     #[serde(default)]
     pub enable_filtering: Option<bool>,
+    /// Kept on the invitation's metadata; Portico has no field mapping step.
+    #[serde(default)]
+    pub enable_field_mapping: Option<bool>,
+    /// Kept on the invitation's metadata; Portico has no static egress IPs to list.
+    #[serde(default)]
+    pub enable_static_ips: Option<bool>,
+    /// `EMBEDDED` (default): the link is valid for one hour; `MAGIC_LINK`: one year (both
+    /// shortened to the server's `max_invitation_lifetime`, if lower).
+    #[serde(default)]
+    pub link_type: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -56,11 +65,11 @@ pub struct RelinkRequest {
     /// Language of the connection flow UI (default `en`).
     #[serde(default)]
     pub language: Option<String>,
+    /// Kept on the invitation's metadata.
     #[serde(default)]
     pub scope_config_id: Option<String>,
-    /// Accepted for compatibility; every Portico relink link asks for new credentials.
+    /// `EMBEDDED` (default): one hour; `MAGIC_LINK`: one year.
     #[serde(default)]
-    #[expect(dead_code, reason = "read only to accept Kombo's request as written")]
     pub link_type: Option<String>,
 }
 
@@ -79,74 +88,6 @@ pub struct Success {
     pub data: Link,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = KomboErrorDetail)]
-pub struct ErrorDetail {
-    pub message: String,
-}
-
-/// `{"status": "error", "error": {"message": ...}}`
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = KomboError)]
-pub struct Error {
-    /// Always `error`.
-    pub status: String,
-    pub error: ErrorDetail,
-}
-
-const RENAMES: &[(&str, &str)] = &[
-    ("connector", "integration_tool"),
-    ("category", "integration_category"),
-    ("end_user.email", "end_user_email"),
-    ("end_user.organization_name", "end_user_organization_name"),
-    ("end_user.origin_id", "end_user_origin_id"),
-    ("connection_name", "end_user_organization_name"),
-];
-
-/// A failure in Kombo's envelope: `{"status": "error", "error": {"message": ...}}`.
-#[derive(Debug)]
-pub struct KomboError(Failure);
-
-impl KomboError {
-    fn new(status: StatusCode, message: impl Into<String>) -> KomboError {
-        KomboError(Failure::new(status, message))
-    }
-
-    fn no_such_integration() -> KomboError {
-        KomboError::new(StatusCode::NOT_FOUND, "no such integration")
-    }
-}
-
-impl From<ApiError> for KomboError {
-    fn from(e: ApiError) -> KomboError {
-        KomboError(Failure::from_api(e, RENAMES))
-    }
-}
-
-impl From<ServiceError> for KomboError {
-    /// Kombo answers invalid requests with 400.
-    fn from(e: ServiceError) -> KomboError {
-        match e {
-            ServiceError::Invalid(errors) => {
-                KomboError(Failure::invalid(StatusCode::BAD_REQUEST, errors, RENAMES))
-            }
-            other => ApiError::from(other).into(),
-        }
-    }
-}
-
-impl IntoResponse for KomboError {
-    fn into_response(self) -> Response {
-        let body = Error {
-            status: "error".into(),
-            error: ErrorDetail {
-                message: self.0.message,
-            },
-        };
-        (self.0.status, axum::Json(body)).into_response()
-    }
-}
-
 fn success(link: Option<String>) -> axum::Json<Success> {
     axum::Json(Success {
         status: "success".into(),
@@ -156,68 +97,77 @@ fn success(link: Option<String>) -> axum::Json<Success> {
     })
 }
 
-/// The authenticated account allowed to create links.
-fn writer(owner: Result<Owner, ApiError>) -> Result<Uuid, KomboError> {
-    Ok(owner?.require(Scope::InvitationsWrite)?)
-}
-
-fn parse<T: serde::de::DeserializeOwned>(
-    body: Result<ApiJson<Value>, ApiError>,
-) -> Result<T, KomboError> {
-    let ApiJson(value) = body?;
-    serde_json::from_value(value)
-        .map_err(|e| KomboError::new(StatusCode::BAD_REQUEST, without_values(&e.to_string())))
-}
-
-/// Kombo's extras Portico keeps but does not act on.
-fn kombo_metadata(
-    scope_config_id: Option<String>,
-    enable_filtering: Option<bool>,
+/// Kombo's extras Portico keeps but does not act on, under `metadata.kombo`.
+fn kombo_metadata<const N: usize>(
+    extras: [(&str, Option<Value>); N],
 ) -> Option<Map<String, Value>> {
-    let mut kombo = Map::new();
-    if let Some(id) = scope_config_id {
-        kombo.insert("scope_config_id".into(), json!(id));
-    }
-    if let Some(on) = enable_filtering {
-        kombo.insert("enable_filtering".into(), json!(on));
-    }
-    (!kombo.is_empty()).then(|| Map::from_iter([("kombo".to_string(), Value::Object(kombo))]))
+    let kept: Map<String, Value> = extras
+        .into_iter()
+        .filter_map(|(key, value)| Some((key.to_string(), value?)))
+        .collect();
+    (!kept.is_empty())
+        .then(|| Map::from_iter([(kombo::METADATA_KEY.to_string(), Value::Object(kept))]))
 }
 
-/// Creates a link for an end user to connect a tool (one use, valid 7 days).
+/// The link's lifetime for `link_type`, within the server's cap.
+fn lifetime(state: &AppState, link_type: Option<&str>) -> Result<i64, KomboError> {
+    let seconds = kombo::link_lifetime(link_type).map_err(|e| KomboError::invalid(vec![e]))?;
+    let cap = state.portico.settings.max_invitation_lifetime;
+    Ok(cap.map_or(seconds, |cap| seconds.min(cap.as_secs() as i64)))
+}
+
+/// Creates a link for an end user to connect a tool: one use, valid one hour (`EMBEDDED`) or
+/// one year (`MAGIC_LINK`).
 #[utoipa::path(post, path = "/v1/connect/create-link", tag = "kombo",
     request_body = CreateLinkRequest,
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, body = Success),
-        (status = 400, body = Error), (status = 401, body = Error),
-        (status = 403, body = Error), (status = 413, body = Error),
-        (status = 415, body = Error), (status = 422, body = Error)))]
-async fn create_link(
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_link(
     State(state): State<AppState>,
     owner: Result<Owner, ApiError>,
     body: Result<ApiJson<Value>, ApiError>,
 ) -> Result<axum::Json<Success>, KomboError> {
-    let account_id = writer(owner)?;
+    let account_id = account(owner, Scope::InvitationsWrite)?;
     let request: CreateLinkRequest = parse(body)?;
-    let category = vendor::kombo::link_category(
+    let category = kombo::link_category(
         request.integration_category.as_deref(),
         request.integration_tool.as_deref(),
         request.remote_environment.as_deref(),
     )
-    .map_err(|errors| KomboError(Failure::invalid(StatusCode::BAD_REQUEST, errors, RENAMES)))?;
+    .map_err(KomboError::invalid)?;
+    let seconds = lifetime(&state, request.link_type.as_deref())?;
     let invitation = NewInvitation {
         connector: request.integration_tool,
         category: Some(category),
         remote_environment: request.remote_environment,
         connection_name: Some(request.end_user_organization_name.clone()),
         language: request.language,
+        expires_in_seconds: Some(Some(seconds)),
         end_user: Some(EndUser {
             email: Some(request.end_user_email),
             organization_name: Some(request.end_user_organization_name),
             origin_id: request.end_user_origin_id,
         }),
-        metadata: kombo_metadata(request.scope_config_id, request.enable_filtering),
+        metadata: kombo_metadata([
+            ("scope_config_id", request.scope_config_id.map(Value::from)),
+            (
+                "enable_filtering",
+                request.enable_filtering.map(Value::from),
+            ),
+            (
+                "enable_field_mapping",
+                request.enable_field_mapping.map(Value::from),
+            ),
+            (
+                "enable_static_ips",
+                request.enable_static_ips.map(Value::from),
+            ),
+        ]),
         ..NewInvitation::default()
     };
     let created = state
@@ -234,24 +184,20 @@ async fn create_link(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, body = Success),
-        (status = 400, body = Error), (status = 401, body = Error),
-        (status = 403, body = Error), (status = 404, body = Error),
-        (status = 413, body = Error), (status = 415, body = Error)))]
-async fn relink(
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn relink(
     State(state): State<AppState>,
     owner: Result<Owner, ApiError>,
     id: Result<ApiPath<Uuid>, ApiError>,
     body: Result<ApiJson<Value>, ApiError>,
 ) -> Result<axum::Json<Success>, KomboError> {
-    let account_id = writer(owner)?;
-    let ApiPath(connection_id) = id.map_err(|_| KomboError::no_such_integration())?;
-    let request: RelinkRequest = match body {
-        // An empty body is fine: every field is optional.
-        Err(ApiError::UnsupportedMediaType(_)) | Err(ApiError::BadRequest(_)) => {
-            RelinkRequest::default()
-        }
-        other => parse(other)?,
-    };
+    let account_id = account(owner, Scope::InvitationsWrite)?;
+    let connection_id = integration_id(id)?;
+    let request: RelinkRequest = parse_optional(body)?;
+    let seconds = lifetime(&state, request.link_type.as_deref())?;
     match state
         .portico
         .get_connection(account_id, connection_id)
@@ -264,7 +210,11 @@ async fn relink(
         kind: InvitationKind::EditConnection,
         connection_id: Some(connection_id),
         language: request.language,
-        metadata: kombo_metadata(request.scope_config_id, None),
+        expires_in_seconds: Some(Some(seconds)),
+        metadata: kombo_metadata([(
+            "scope_config_id",
+            request.scope_config_id.map(|id| json!(id)),
+        )]),
         ..NewInvitation::default()
     };
     let created = state
@@ -272,10 +222,4 @@ async fn relink(
         .create_invitation(account_id, invitation, None)
         .await?;
     Ok(success(created.invitation.url))
-}
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_link))
-        .routes(routes!(relink))
 }
