@@ -252,7 +252,7 @@ mod tests {
     fn builtin_connectors_match_the_design() {
         let catalog = Catalog::builtin().expect("loads");
         let sandbox = catalog.get("sandbox").expect("sandbox");
-        assert_eq!(sandbox.categories, ["HRIS", "ATS", "ASSESSMENT"]);
+        assert_eq!(sandbox.categories, ["HRIS", "ATS", "ASSESSMENT", "LMS"]);
         assert_eq!(sandbox.directions, [Direction::Source]);
         assert!(
             sandbox

@@ -44,9 +44,8 @@ pub mod kombo {
     use chrono::{DateTime, Utc};
     use serde_json::{Map, Value};
 
-    /// The categories Kombo links offer (its SDK's enum). The built-in catalog has no LMS tool:
-    /// an `LMS` link is refused as a category no connector has, unless a connector directory
-    /// adds one.
+    /// The categories Kombo links offer (its SDK's enum). The only built-in LMS tool is the
+    /// sandbox; a connector directory may add real ones.
     pub const CATEGORIES: [&str; 4] = ["HRIS", "ATS", "ASSESSMENT", "LMS"];
 
     /// The category of a link when the request names none.

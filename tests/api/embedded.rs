@@ -8,6 +8,7 @@ use crate::both;
 use crate::browser::Browser;
 use crate::guest_client::{Guest, attr_after, set_cookies};
 use crate::helpers::{Backend, Reply, TestApp, eventually, spawn};
+use crate::kombo_sdk::{assert_kombo_error, ok, sdk};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use fantoccini::Locator;
@@ -393,11 +394,19 @@ async fn screenshots(browser: &mut Browser, step: &str) {
 async fn kombo_connect_resolves_with_an_activation_token_that_exchanges_once(app: TestApp) {
     let host = host_site().await;
     embed(&app, &[&host.origin]).await;
-    let invitation = app
-        .create_invitation(json!({"connection_name": "Acme HR",
-                                  "redirect_url": "https://app.example.com/done"}))
-        .await;
-    let link = invitation["url"].as_str().unwrap();
+    // The link as a Kombo client makes it: create-link through Kombo's official SDK.
+    let created = sdk(
+        &app,
+        json!([["connect", "create_connection_link", {
+            "end_user_email": "it@acme.example", "end_user_organization_name": "Acme HR",
+            "end_user_origin_id": "acme-1", "integration_tool": "sandbox"}]]),
+    )
+    .await;
+    let link = ok(&created[0])["data"]["link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = link.as_str();
     let mut browser = Browser::start(
         "kombo_connect_resolves_with_an_activation_token_that_exchanges_once",
         &app,
@@ -439,11 +448,36 @@ async fn kombo_connect_resolves_with_an_activation_token_that_exchanges_once(app
     );
     browser.screenshot("resolved").await;
 
-    let exchanged = exchange(&app, &token).await;
-    assert_eq!(exchanged.status, 200, "{}", exchanged.text);
-    assert_eq!(exchanged.json["invitation"]["id"], invitation["id"]);
-    assert_eq!(exchanged.json["connection"]["connector"], "sandbox");
-    assert_eq!(exchange(&app, &token).await.status, 404, "only once");
+    // The token from the library's promise, exchanged by the SDK, once.
+    let exchanged = sdk(
+        &app,
+        json!([
+            ["connect", "get_integration_by_token", {"token": token}],
+            ["connect", "get_integration_by_token", {"token": token}],
+        ]),
+    )
+    .await;
+    let integration = &ok(&exchanged[0])["data"];
+    assert_eq!(integration["tool"], "sandbox");
+    assert_eq!(integration["end_user_origin_id"], "acme-1");
+    assert_eq!(integration["end_user_organization_name"], "Acme HR");
+    assert_eq!(integration["end_user_email"], "it@acme.example");
+    let connection = app
+        .get(&format!(
+            "/v1/connections/{}",
+            integration["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        connection.status, 200,
+        "the integration id is the connection's"
+    );
+    assert_kombo_error(&exchanged[1], "PLATFORM.INTEGRATION_NOT_FOUND", 404);
+    assert_eq!(
+        exchange(&app, &token).await.status,
+        404,
+        "spent natively too"
+    );
     browser.close().await;
 }
 both!(kombo_connect_resolves_with_an_activation_token_that_exchanges_once);

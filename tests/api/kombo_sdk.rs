@@ -36,19 +36,19 @@ async fn sdk_with(app: &TestApp, key: &str, calls: Value) -> Vec<Value> {
     serde_json::from_slice(&output.stdout).expect("the driver prints JSON")
 }
 
-async fn sdk(app: &TestApp, calls: Value) -> Vec<Value> {
+pub(crate) async fn sdk(app: &TestApp, calls: Value) -> Vec<Value> {
     sdk_with(app, &app.key, calls).await
 }
 
 /// What the SDK returned; fails with what it raised instead.
-fn ok(outcome: &Value) -> &Value {
+pub(crate) fn ok(outcome: &Value) -> &Value {
     outcome
         .get("ok")
         .unwrap_or_else(|| panic!("the SDK raised: {outcome}"))
 }
 
 /// The SDK's own typed error with `code`, and its HTTP status.
-fn assert_kombo_error(outcome: &Value, code: &str, status: u16) {
+pub(crate) fn assert_kombo_error(outcome: &Value, code: &str, status: u16) {
     let error = outcome
         .get("error")
         .unwrap_or_else(|| panic!("the SDK returned: {outcome}"));
@@ -173,12 +173,6 @@ async fn sdk_links_take_every_field_embedded_for_an_hour_magic_for_a_year(app: T
             ["connect", "create_connection_link", {
                 "end_user_email": "embedded@example.com",
                 "end_user_organization_name": "Embedded Inc."}],
-            ["connect", "create_connection_link", {
-                "end_user_email": "lms@example.com", "end_user_organization_name": "LMS Inc.",
-                "integration_category": "LMS"}],
-            ["connect", "create_connection_link", {
-                "end_user_email": "lms@example.com", "end_user_organization_name": "LMS Inc.",
-                "integration_category": "LMS", "integration_tool": "moodle"}],
         ]),
     )
     .await;
@@ -192,32 +186,43 @@ async fn sdk_links_take_every_field_embedded_for_an_hour_magic_for_a_year(app: T
     );
     assert_eq!(invitation["category"], "HRIS");
     assert_eq!(invitation["language"], "en");
-    // LMS is a category the SDK knows; the catalog has no LMS tool, so there is nothing to
-    // offer and the link is refused (not a link to an empty list).
-    for outcome in &outcomes[1..] {
-        assert_kombo_error(outcome, "PLATFORM.INPUT_INVALID", 400);
-    }
+    // LMS is a category the SDK knows: the link offers the catalog's LMS tools (the sandbox);
+    // an LMS tool the catalog lacks is refused and writes nothing.
+    let outcomes = sdk(
+        &app,
+        json!([
+            ["connect", "create_connection_link", {
+                "end_user_email": "lms@example.com", "end_user_organization_name": "LMS Inc.",
+                "integration_category": "LMS"}],
+            ["connect", "create_connection_link", {
+                "end_user_email": "lms@example.com", "end_user_organization_name": "LMS Inc.",
+                "integration_category": "LMS", "integration_tool": "moodle"}],
+        ]),
+    )
+    .await;
+    let lms = link_of(&outcomes[0]);
+    let picker = Guest::new(&app).get(&lms).await;
+    assert_eq!(picker.status, 200, "{}", picker.text);
+    assert!(picker.text.contains("Sandbox"), "{}", picker.text);
+    assert_kombo_error(&outcomes[1], "PLATFORM.INPUT_INVALID", 400);
     assert!(
         outcomes[1]["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("integration_category"),
-        "{}",
-        outcomes[1]
-    );
-    assert!(
-        outcomes[2]["error"]["message"]
-            .as_str()
-            .unwrap()
             .contains("integration_tool")
     );
+    let invitations = app.get("/v1/invitations").await.json["data"].clone();
     assert_eq!(
-        app.get("/v1/invitations").await.json["data"]
+        invitations.as_array().unwrap().len(),
+        3,
+        "a refused link writes nothing"
+    );
+    assert!(
+        invitations
             .as_array()
             .unwrap()
-            .len(),
-        2,
-        "a refused link writes nothing"
+            .iter()
+            .any(|i| i["category"] == "LMS" && i["connector"].is_null())
     );
 }
 both!(sdk_links_take_every_field_embedded_for_an_hour_magic_for_a_year);

@@ -32,7 +32,7 @@ pub struct CreateLinkRequest {
     /// The tool's environment to connect; only together with `integration_tool`.
     #[serde(default)]
     pub remote_environment: Option<String>,
-    /// `HRIS` (default), `ATS`, `ASSESSMENT` or `LMS` (the built-in catalog has no LMS tool).
+    /// `HRIS` (default), `ATS`, `ASSESSMENT` or `LMS` (the only built-in LMS tool is the sandbox).
     #[serde(default)]
     pub integration_category: Option<String>,
     /// Pre-define the tool this link can be used for.
