@@ -9,6 +9,7 @@ mod checks;
 mod cli;
 mod compat;
 mod connections;
+mod console;
 mod egress;
 mod embedded;
 mod events;

@@ -3,8 +3,8 @@
 //! without scripts; framed by an account's embed origin, a page also loads `embed.js` to tell
 //! the embedding app how the flow ended (see `guard` for the whole embedding flow).
 
-mod guard;
-mod views;
+pub(crate) mod guard;
+pub(crate) mod views;
 
 use askama::Template;
 use axum::Extension;
@@ -67,7 +67,9 @@ fn embed_view(framing: &Framing, activation_token: Option<String>) -> Option<Emb
     })
 }
 
-fn html(status: StatusCode, page: impl Template) -> Response {
+/// A page rendered as HTML (guest pages and the console); a template that fails to render is
+/// a 500, logged.
+pub(crate) fn html(status: StatusCode, page: impl Template) -> Response {
     match page.render() {
         Ok(body) => (
             status,
@@ -76,7 +78,7 @@ fn html(status: StatusCode, page: impl Template) -> Response {
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "a guest page failed to render");
+            tracing::error!(error = %e, "a page failed to render");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

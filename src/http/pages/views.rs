@@ -33,20 +33,25 @@ pub struct EmbedView {
     pub activation_token: Option<String>,
 }
 
+/// The language switcher's links, `lang` the current one.
+pub fn language_links(lang: &str) -> Vec<LanguageLink> {
+    LANGUAGES
+        .iter()
+        .map(|code| LanguageLink {
+            code,
+            name: t(code, "language-name"),
+            current: *code == lang,
+        })
+        .collect()
+}
+
 impl Page {
     pub fn new(lang: &str, title_key: &str) -> Page {
         let lang = i18n::language(lang);
         Page {
             lang,
             title: t(lang, title_key),
-            languages: LANGUAGES
-                .iter()
-                .map(|code| LanguageLink {
-                    code,
-                    name: t(code, "language-name"),
-                    current: *code == lang,
-                })
-                .collect(),
+            languages: language_links(lang),
             embed: None,
         }
     }
