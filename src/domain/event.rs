@@ -22,10 +22,12 @@ pub enum EventType {
     ConnectionDeleted,
     ConnectionCheckFailed,
     ConnectionCredentialsRead,
+    /// The guest of an expired or fulfilled link asked for a new one.
+    InvitationRenewalRequested,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 14] = [
         EventType::InvitationCreated,
         EventType::InvitationOpened,
         EventType::InvitationEmailVerified,
@@ -39,6 +41,7 @@ impl EventType {
         EventType::ConnectionDeleted,
         EventType::ConnectionCheckFailed,
         EventType::ConnectionCredentialsRead,
+        EventType::InvitationRenewalRequested,
     ];
 
     pub fn parse(s: &str) -> Option<EventType> {
@@ -60,6 +63,7 @@ impl EventType {
             EventType::ConnectionDeleted => "connection.deleted",
             EventType::ConnectionCheckFailed => "connection.check_failed",
             EventType::ConnectionCredentialsRead => "connection.credentials_read",
+            EventType::InvitationRenewalRequested => "invitation.renewal_requested",
         }
     }
 }

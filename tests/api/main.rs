@@ -22,6 +22,7 @@ mod kombo_webhooks;
 mod limits;
 mod network;
 mod reconnect;
+mod renewal;
 mod request_ids;
 mod results;
 mod rules;

@@ -98,6 +98,8 @@ fn edge_cases(account_id: Uuid, now: DateTime<Utc>) -> Vec<(&'static str, Invita
             created_at: now - Duration::days(1),
             revoked_at,
             opened_at: None,
+            renewal_requested_at: None,
+            renewed_from: None,
         };
         (name, invitation)
     })
