@@ -530,3 +530,44 @@ async fn renewal_requests_are_under_the_per_ip_limit(app: TestApp) {
 both!(renewal_requests_are_under_the_per_ip_limit, |settings| {
     settings.guest_rate_per_ip = 3;
 });
+
+async fn twenty_renewal_requests_at_once_record_one(app: TestApp) {
+    let invitation = expired(&app, json!({})).await;
+    let (guest, _) = on_gone_page(&app, &invitation).await;
+    let csrf = guest.csrf.clone().unwrap();
+    let path = renew_path(&invitation);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let request = guest.form(&path, &[("csrf", &csrf)]);
+            tokio::spawn(async move { Reply::read(request.send().await.unwrap()).await })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    assert!(replies.iter().all(|r| r.status == 200));
+    assert!(replies.iter().all(|r| r.text == replies[0].text), "one answer");
+    assert_eq!(events_of(&app, "invitation.renewal_requested").await.len(), 1);
+}
+both!(twenty_renewal_requests_at_once_record_one);
+
+async fn a_resend_that_cannot_be_made_again_changes_nothing(app: TestApp) {
+    let connection = app.create_connection("k").await;
+    let old = app
+        .create_invitation(json!({
+            "kind": "edit_connection",
+            "connection_id": connection["id"],
+        }))
+        .await;
+    let deleted = app
+        .delete(&format!("/v1/connections/{}", id_of(&connection)))
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text);
+    let reply = resend(&app, &old).await;
+    assert_eq!(reply.assert_problem(422), vec!["connection_id"]);
+    assert_eq!(read(&app, &old).await["status"], "active");
+    assert_eq!(listed(&app, "").await.len(), 1);
+    assert!(events_of(&app, "invitation.revoked").await.is_empty());
+}
+both!(a_resend_that_cannot_be_made_again_changes_nothing);

@@ -1,6 +1,7 @@
-//! Invitations in SQL. Three predicates here repeat `Invitation::status` for atomicity (the
+//! Invitations in SQL. Four predicates here repeat `Invitation::status` for atomicity (the
 //! list filter by status, the conditional increment of a use, the expiry worker's query and
-//! its partial index); the store story test holds them to the domain.
+//! its partial index, the conditional write of a renewal request); the store story test holds
+//! them to the domain.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
