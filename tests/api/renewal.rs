@@ -547,8 +547,14 @@ async fn twenty_renewal_requests_at_once_record_one(app: TestApp) {
         replies.push(task.await.unwrap());
     }
     assert!(replies.iter().all(|r| r.status == 200));
-    assert!(replies.iter().all(|r| r.text == replies[0].text), "one answer");
-    assert_eq!(events_of(&app, "invitation.renewal_requested").await.len(), 1);
+    assert!(
+        replies.iter().all(|r| r.text == replies[0].text),
+        "one answer"
+    );
+    assert_eq!(
+        events_of(&app, "invitation.renewal_requested").await.len(),
+        1
+    );
 }
 both!(twenty_renewal_requests_at_once_record_one);
 
