@@ -24,10 +24,12 @@ pub enum EventType {
     ConnectionCredentialsRead,
     /// Too many wrong passwords: a console user's sign-in is locked for a while.
     ConsoleUserLocked,
+    /// The guest of an expired or fulfilled link asked for a new one.
+    InvitationRenewalRequested,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 15] = [
         EventType::InvitationCreated,
         EventType::InvitationOpened,
         EventType::InvitationEmailVerified,
@@ -42,6 +44,7 @@ impl EventType {
         EventType::ConnectionCheckFailed,
         EventType::ConnectionCredentialsRead,
         EventType::ConsoleUserLocked,
+        EventType::InvitationRenewalRequested,
     ];
 
     pub fn parse(s: &str) -> Option<EventType> {
@@ -64,6 +67,7 @@ impl EventType {
             EventType::ConnectionCheckFailed => "connection.check_failed",
             EventType::ConnectionCredentialsRead => "connection.credentials_read",
             EventType::ConsoleUserLocked => "console.user_locked",
+            EventType::InvitationRenewalRequested => "invitation.renewal_requested",
         }
     }
 }

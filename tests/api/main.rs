@@ -23,6 +23,7 @@ mod kombo_webhooks;
 mod limits;
 mod network;
 mod reconnect;
+mod renewal;
 mod request_ids;
 mod results;
 mod rules;

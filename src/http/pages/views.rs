@@ -85,6 +85,24 @@ impl MessagePage {
     }
 }
 
+/// The renewal form of an expired or used-up link.
+pub struct RenewalForm {
+    /// `/g/{token}/renew`.
+    pub action: String,
+    pub csrf: String,
+}
+
+/// The page of a link that can no longer be used: why, and for an expired or used-up one, a
+/// button that asks for a new link.
+#[derive(Template)]
+#[template(path = "guest/gone.html")]
+pub struct GonePage {
+    pub page: Page,
+    pub heading: String,
+    pub lines: Vec<String>,
+    pub renewal: Option<RenewalForm>,
+}
+
 #[derive(Template)]
 #[template(path = "guest/email.html")]
 pub struct EmailPage {
