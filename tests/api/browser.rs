@@ -40,6 +40,8 @@ pub(crate) struct Browser {
     /// Portico's base URL: its pages must fit a phone's width.
     site: String,
     step: usize,
+    /// The viewport's size now (CSS pixels): Portico's pages must fit its width.
+    screen: (u32, u32),
     /// Every request Chromium sent, in order: (method, url, Origin header if any).
     requests: Vec<(String, String, Option<String>)>,
     driver: tokio::process::Child,
@@ -211,6 +213,7 @@ impl Browser {
             name: format!("{test}-{backend}"),
             site: app.base.clone(),
             step: 0,
+            screen: PHONE,
             requests: Vec::new(),
             driver,
             _profile: profile,
@@ -321,9 +324,9 @@ impl Browser {
         self.attr("html", "lang").await.unwrap_or_default()
     }
 
-    /// Saves what the phone's screen shows (`<name>-NN-step.png`) and, for Portico's pages
-    /// taller than the screen, the whole page (`...-full.png`). Portico's pages must not be
-    /// wider than the phone (no sideways scrolling).
+    /// Saves what the screen shows (`<name>-NN-step.png`) and, for Portico's pages taller
+    /// than the screen, the whole page (`...-full.png`). Portico's pages must not be wider
+    /// than the screen (no sideways scrolling).
     pub(crate) async fn screenshot(&mut self, step: &str) {
         self.step += 1;
         let base = format!("{}-{:02}-{step}", self.name, self.step);
@@ -341,11 +344,11 @@ impl Browser {
         let height = metrics["cssContentSize"]["height"].as_f64().unwrap_or(0.0);
         let width = metrics["cssContentSize"]["width"].as_f64().unwrap_or(0.0);
         assert!(
-            width <= f64::from(PHONE.0),
-            "{base}: the page is {width}px wide on a {}px phone",
-            PHONE.0
+            width <= f64::from(self.screen.0),
+            "{base}: the page is {width}px wide on a {}px screen",
+            self.screen.0
         );
-        if height > f64::from(PHONE.1) {
+        if height > f64::from(self.screen.1) {
             let shot = self
                 .cdp(
                     "Page.captureScreenshot",
@@ -369,13 +372,24 @@ impl Browser {
     }
 
     /// Sets the viewport's size (CSS pixels), for screenshots at other widths than a phone's.
-    pub(crate) async fn viewport(&self, width: u32, height: u32) {
+    pub(crate) async fn viewport(&mut self, width: u32, height: u32) {
         self.cdp(
             "Emulation.setDeviceMetricsOverride",
             json!({"width": width, "height": height, "deviceScaleFactor": 1,
                    "mobile": width < 600}),
         )
         .await;
+        self.screen = (width, height);
+    }
+
+    /// Screenshots of what the browser shows now, at a phone's (390 px) and a laptop's
+    /// (1280 px) width; the viewport is a phone's again afterwards.
+    pub(crate) async fn screenshots(&mut self, step: &str) {
+        for (width, height) in [(390, 844), (1280, 800)] {
+            self.viewport(width, height).await;
+            self.screenshot(&format!("{step}-{width}px")).await;
+        }
+        self.viewport(390, 844).await;
     }
 
     /// Moves the DevTools network events chromedriver collected so far into `requests`.

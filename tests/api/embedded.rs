@@ -379,15 +379,6 @@ async fn enter_portico_frame(browser: &Browser) {
     frame.enter_frame().await.expect("into the iframe");
 }
 
-/// Screenshots of what the host page shows now, at a phone's and a laptop's width.
-async fn screenshots(browser: &mut Browser, step: &str) {
-    for (width, height) in [(390, 844), (1280, 800)] {
-        browser.viewport(width, height).await;
-        browser.screenshot(&format!("{step}-{width}px")).await;
-    }
-    browser.viewport(390, 844).await;
-}
-
 /// Kombo's library on a host page of another site opens the link in its iframe; the guest
 /// fills the form inside it; the promise resolves with an activation token that
 /// `POST /v1/results/exchange` accepts once.
@@ -423,7 +414,7 @@ async fn kombo_connect_resolves_with_an_activation_token_that_exchanges_once(app
         "Cancel shows when framed"
     );
     browser.client.enter_parent_frame().await.unwrap();
-    screenshots(&mut browser, "framed-form").await;
+    browser.screenshots("framed-form").await;
 
     enter_portico_frame(&browser).await;
     // A field error first: the session (its cookie) carries the guest through a POST.
@@ -563,7 +554,7 @@ async fn the_done_page_posts_success_with_the_activation_token_to_its_parent() {
         messages,
         json!([{"origin": ours, "data": {"type": "success", "data": {"activation_token": token}}}])
     );
-    screenshots(&mut browser, "framed-done").await;
+    browser.screenshots("framed-done").await;
     assert_eq!(exchange(&app, &token).await.status, 200);
     browser.close().await;
 }
