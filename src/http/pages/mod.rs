@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use super::{AppState, ClientIp};
 use crate::checks::{CheckFailure, Reason};
 use crate::crypto::csrf;
+use crate::domain::branding::Colour;
 use crate::domain::guest::{CODE_DIGITS, CodeCheck, LockScope};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::i18n::{Arg, t, t_args};
@@ -30,6 +31,12 @@ pub use guard::GuestLimits;
 use views::{CodePage, EmailPage, EmbedView, FormPage, MessagePage, Page, PickPage};
 
 pub fn router(state: AppState) -> Router<AppState> {
+    // Branding assets are named by their content (a logo's SHA-256, a colour), so they are
+    // cached forever: outside `guard::headers`, which makes every page `no-store`.
+    let brand_assets = Router::new()
+        .route("/g/assets/logos/{hash}", get(logo))
+        .route("/g/assets/brand/{file}", get(brand_stylesheet))
+        .layer(from_fn_with_state(state.clone(), limit_per_ip));
     Router::new()
         .route("/g/assets/style.css", get(style))
         .route("/g/assets/embed.js", get(embed_script))
@@ -43,6 +50,65 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/g/{token}", get(open_link))
         .layer(from_fn_with_state(state, limit_per_ip))
         .layer(from_fn(guard::headers))
+        .merge(brand_assets)
+}
+
+/// How a branding asset is cached: forever, since its URL names its content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `GET /g/assets/logos/{hash}`: an account's logo, with the type it was checked to be.
+async fn logo(State(state): State<AppState>, Path(hash): Path<String>) -> Response {
+    match state.portico.logo(&hash).await {
+        Ok(Some(logo)) => (
+            [
+                (header::CONTENT_TYPE, logo.content_type),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                (header::CACHE_CONTROL, IMMUTABLE.to_string()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'".to_string(),
+                ),
+            ],
+            logo.bytes,
+        )
+            .into_response(),
+        Ok(None) => asset_not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "a logo could not be read");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /g/assets/brand/{rrggbb}.css`: the custom properties of one primary colour.
+async fn brand_stylesheet(Path(file): Path<String>) -> Response {
+    let colour = file
+        .strip_suffix(".css")
+        .filter(|hex| hex.len() == 6 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .and_then(|hex| Colour::parse(&format!("#{hex}")).ok());
+    match colour {
+        Some(colour) => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::CACHE_CONTROL, IMMUTABLE),
+            ],
+            colour.stylesheet(),
+        )
+            .into_response(),
+        None => asset_not_found(),
+    }
+}
+
+fn asset_not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+        ],
+    )
+        .into_response()
 }
 
 async fn style() -> impl IntoResponse {
