@@ -109,3 +109,7 @@ mail-code-context = Sie haben ihn angefordert, um die Verbindung „{ $connectio
 mail-invitation-subject = Einladung zur Verbindung mit { $connector }
 mail-invitation-body = Sie wurden eingeladen, die Verbindung „{ $connection }“ einzurichten. Öffnen Sie diesen Link, um fortzufahren: { $url }
 mail-invitation-expiry = Der Link ist gültig bis { $expires }.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } bittet Sie, { $connector } zu verbinden
+brand-asks-edit = { $name } bittet Sie, { $connector } erneut zu verbinden

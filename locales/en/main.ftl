@@ -109,3 +109,7 @@ mail-code-context = You asked for it to set up the connection “{ $connection }
 mail-invitation-subject = You are invited to connect { $connector }
 mail-invitation-body = You have been invited to set up the connection “{ $connection }”. Open this link to continue: { $url }
 mail-invitation-expiry = The link is valid until { $expires }.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } asks you to connect { $connector }
+brand-asks-edit = { $name } asks you to reconnect { $connector }

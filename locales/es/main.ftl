@@ -109,3 +109,7 @@ mail-code-context = Lo ha solicitado para configurar la conexión «{ $connectio
 mail-invitation-subject = Invitación para conectar { $connector }
 mail-invitation-body = Ha recibido una invitación para configurar la conexión «{ $connection }». Abra este enlace para continuar: { $url }
 mail-invitation-expiry = El enlace es válido hasta el { $expires }.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } le pide que conecte { $connector }
+brand-asks-edit = { $name } le pide que vuelva a conectar { $connector }

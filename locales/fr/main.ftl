@@ -109,3 +109,7 @@ mail-code-context = Vous l’avez demandé pour configurer la connexion « { $co
 mail-invitation-subject = Invitation à connecter { $connector }
 mail-invitation-body = Vous avez reçu une invitation à configurer la connexion « { $connection } ». Ouvrez ce lien pour continuer : { $url }
 mail-invitation-expiry = Le lien est valable jusqu’au { $expires }.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } vous invite à connecter { $connector }
+brand-asks-edit = { $name } vous invite à reconnecter { $connector }

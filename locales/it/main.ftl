@@ -109,3 +109,7 @@ mail-code-context = Lo ha richiesto per configurare la connessione «{ $connecti
 mail-invitation-subject = Invito a connettere { $connector }
 mail-invitation-body = Ha ricevuto un invito a configurare la connessione «{ $connection }». Per continuare, apra questo link: { $url }
 mail-invitation-expiry = Il link è valido fino al { $expires }.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } Le chiede di connettere { $connector }
+brand-asks-edit = { $name } Le chiede di riconnettere { $connector }

@@ -506,6 +506,7 @@ impl Portico {
                             )],
                         )
                     ),
+                    brand: None,
                 },
                 now,
             )?

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::both;
+use crate::guest_client::Guest;
 use crate::helpers::{Reply, TestApp};
 
 /// A real 1x1 PNG.
@@ -315,3 +316,198 @@ async fn another_accounts_patch_leaves_this_one_alone(app: TestApp) {
     assert_eq!(get_public(&app, &path_of(&app, url)).await.status(), 200);
 }
 both!(another_accounts_patch_leaves_this_one_alone);
+
+/// Brands the app's account with a display name, a colour and the PNG logo.
+async fn brand_fully(app: &TestApp, display_name: &str) {
+    let reply = brand(
+        app,
+        json!({
+            "display_name": display_name,
+            "primary_color": "#0A5D3A",
+            "logo": data_url("image/png", PNG),
+        }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+async fn a_guest_page_shows_the_display_name_logo_and_colour(app: TestApp) {
+    brand_fully(&app, "Acme Corp").await;
+    let created = app.create_invitation(json!({})).await;
+    let mut guest = Guest::new(&app);
+    let page = guest.get(created["url"].as_str().unwrap()).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+
+    assert!(
+        page.text
+            .contains("<h1>Acme Corp asks you to connect Sandbox</h1>"),
+        "{}",
+        page.text
+    );
+    let logo = format!("/g/assets/logos/{}", sha256_hex(PNG));
+    assert!(
+        page.text.contains(&format!(
+            r#"<img class="brand-logo" src="{logo}" alt="Acme Corp">"#
+        )),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains(r#"<link rel="stylesheet" href="/g/assets/brand/0a5d3a.css">"#),
+        "{}",
+        page.text
+    );
+    // No inline style or script for it: the CSP stays as strict.
+    assert!(!page.text.contains("style=\""), "{}", page.text);
+    assert!(!page.text.contains("<style"), "{}", page.text);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("style-src 'self';") && csp.contains("img-src 'self';"),
+        "{csp}"
+    );
+    // What the page names is served, from our own origin.
+    assert_eq!(get_public(&app, &logo).await.status(), 200);
+    assert_eq!(
+        get_public(&app, "/g/assets/brand/0a5d3a.css")
+            .await
+            .status(),
+        200
+    );
+
+    // In another language, the line is that language's.
+    let german = guest.get("/g/s?lang=de").await;
+    assert!(
+        german
+            .text
+            .contains("Acme Corp bittet Sie, Sandbox zu verbinden"),
+        "{}",
+        german.text
+    );
+}
+both!(a_guest_page_shows_the_display_name_logo_and_colour);
+
+async fn the_email_step_says_who_asks_too(app: TestApp) {
+    brand_fully(&app, "Acme Corp").await;
+    let created = app
+        .create_invitation(json!({"allowed_emails": ["julia@example.com"]}))
+        .await;
+    let page = Guest::new(&app).get(created["url"].as_str().unwrap()).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text
+            .contains(r#"<p class="brand-asks">Acme Corp asks you to connect Sandbox</p>"#),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains(r#"name="email""#));
+}
+both!(the_email_step_says_who_asks_too);
+
+async fn without_branding_the_page_looks_as_before(app: TestApp) {
+    let created = app.create_invitation(json!({})).await;
+    let page = Guest::new(&app).get(created["url"].as_str().unwrap()).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("<h1>Connect Sandbox</h1>"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("brand"), "{}", page.text);
+
+    // A colour alone changes the colours, not the words.
+    brand(&app, json!({"primary_color": "#7a0019"})).await;
+    let page = Guest::new(&app).get(created["url"].as_str().unwrap()).await;
+    assert!(
+        page.text.contains("<h1>Connect Sandbox</h1>"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("/g/assets/brand/7a0019.css"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("brand-logo"), "{}", page.text);
+}
+both!(without_branding_the_page_looks_as_before);
+
+const ATTACK: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+
+async fn a_display_name_with_markup_renders_as_text(app: TestApp) {
+    brand_fully(&app, ATTACK).await;
+    assert_eq!(
+        app.get("/v1/account").await.json["branding"]["display_name"],
+        ATTACK
+    );
+    let created = app
+        .create_invitation(json!({"allowed_emails": ["julia@example.com"], "send_email": true}))
+        .await;
+
+    let page = Guest::new(&app).get(created["url"].as_str().unwrap()).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(!page.text.contains("<script>alert"), "{}", page.text);
+    assert!(!page.text.contains("<img src=x"), "{}", page.text);
+    // askama escapes with numeric references.
+    assert!(
+        page.text
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#62;&#60;img"),
+        "{}",
+        page.text
+    );
+    // The alt attribute cannot be closed by the name either.
+    assert!(!page.text.contains(r#"alt="<script>"#), "{}", page.text);
+
+    let mail = &app.emails_to("julia@example.com", 1).await[0];
+    let html = &mail[mail.find("Content-Type: text/html").expect("an HTML part")..];
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+}
+both!(a_display_name_with_markup_renders_as_text);
+
+async fn the_emailed_invitation_shows_the_display_name_and_logo(app: TestApp) {
+    brand_fully(&app, "Acme Corp").await;
+    let created = app
+        .create_invitation(json!({"allowed_emails": ["julia@example.com"], "send_email": true}))
+        .await;
+    let mail = &app.emails_to("julia@example.com", 1).await[0];
+    assert!(
+        mail.contains("Subject: Acme Corp asks you to connect Sandbox"),
+        "{mail}"
+    );
+    let (text, html) = mail
+        .split_once("Content-Type: text/html")
+        .expect("a plain and an HTML part");
+    assert!(
+        text.contains("Acme Corp asks you to connect Sandbox"),
+        "{text}"
+    );
+    assert!(text.contains(created["url"].as_str().unwrap()), "{text}");
+    let logo = format!("{}/g/assets/logos/{}", app.base, sha256_hex(PNG));
+    assert!(
+        html.contains(&format!(r#"<img src="{logo}" alt="Acme Corp""#)),
+        "{html}"
+    );
+    assert!(html.contains("#0a5d3a"), "{html}");
+    assert!(
+        html.contains("Acme Corp asks you to connect Sandbox"),
+        "{html}"
+    );
+
+    // Unbranded, the email is as before.
+    app.patch("/v1/account", json!({"branding": null})).await;
+    app.create_invitation(json!({"allowed_emails": ["ops@example.com"], "send_email": true}))
+        .await;
+    let plain = &app.emails_to("ops@example.com", 1).await[0];
+    assert!(
+        plain.contains("Subject: You are invited to connect Sandbox"),
+        "{plain}"
+    );
+    assert!(!plain.contains("asks you"), "{plain}");
+    assert!(!plain.contains("<img"), "{plain}");
+}
+both!(the_emailed_invitation_shows_the_display_name_and_logo);

@@ -28,7 +28,7 @@ use crate::i18n::{Arg, t, t_args};
 use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Step, Submitted};
 use guard::Framing;
 pub use guard::GuestLimits;
-use views::{CodePage, EmailPage, EmbedView, FormPage, MessagePage, Page, PickPage};
+use views::{BrandView, CodePage, EmailPage, EmbedView, FormPage, MessagePage, Page, PickPage};
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Branding assets are named by their content (a logo's SHA-256, a colour), so they are
@@ -354,9 +354,9 @@ async fn open_link(
     if !state.guest_limits.allow_invitation(invitation.id) {
         return too_many(&invitation.language);
     }
-    let framing = match portico.embed_origins(invitation.account_id).await {
-        Ok(origins) => Framing::new(&headers, origins),
-        Err(e) => return e.into_response(),
+    let framing = match page_framing(&state, &headers, invitation.account_id).await {
+        Ok(framing) => framing,
+        Err(response) => return response,
     };
     let cookie = guard::session_cookie(&headers, &portico.settings.public_url);
     let mut guest = match portico.open_link(invitation, cookie.as_ref()).await {
@@ -401,12 +401,32 @@ async fn framing_of(
     headers: &HeaderMap,
     guest: &Guest,
 ) -> Result<Framing, Response> {
-    state
+    page_framing(state, headers, guest.invitation.account_id).await
+}
+
+/// The framing of a page of the account's invitation, with the account's branding (one read).
+async fn page_framing(
+    state: &AppState,
+    headers: &HeaderMap,
+    account_id: uuid::Uuid,
+) -> Result<Framing, Response> {
+    let (origins, branding) = state
         .portico
-        .embed_origins(guest.invitation.account_id)
+        .guest_account(account_id)
         .await
-        .map(|origins| Framing::new(headers, origins))
-        .map_err(IntoResponse::into_response)
+        .map_err(|e| GuestError::Service(e).into_response())?;
+    let mut framing = Framing::new(headers, origins);
+    framing.branding = branding;
+    Ok(framing)
+}
+
+/// The account's branding on a page; `connector` (name, reconnect) for the "asks you" line.
+fn brand_view(framing: &Framing, lang: &str, connector: Option<(&str, bool)>) -> Option<BrandView> {
+    BrandView::new(lang, &framing.branding, connector)
+}
+
+fn is_edit(guest: &Guest) -> bool {
+    guest.invitation.kind == InvitationKind::EditConnection
 }
 
 /// `GET /g/s`: the step the session is at.
@@ -457,10 +477,12 @@ fn email_page(
 ) -> EmailPage {
     let mut page = Page::new(&guest.session.language, "email-title");
     page.embed = embed_view(framing, None);
+    let connector = connector_name(state, guest);
+    page.brand = brand_view(framing, page.lang, Some((&connector, is_edit(guest))));
     EmailPage {
         page,
         connection: guest.invitation.connection_name.clone(),
-        connector: connector_name(state, guest),
+        connector,
         csrf: csrf::token(&guest.cookie),
         email: email.to_string(),
         error,
@@ -477,10 +499,12 @@ fn code_page(
     let lang = &guest.session.language;
     let mut page = Page::new(lang, "code-title");
     page.embed = embed_view(framing, None);
+    let connector = connector_name(state, guest);
+    page.brand = brand_view(framing, page.lang, Some((&connector, is_edit(guest))));
     CodePage {
         page,
         connection: guest.invitation.connection_name.clone(),
-        connector: connector_name(state, guest),
+        connector,
         csrf: csrf::token(&guest.cookie),
         email: email.to_string(),
         intro: t_args(
@@ -525,6 +549,15 @@ fn form_page(
         general_error,
     );
     page.page.embed = embed_view(framing, None);
+    // With a display name, "{name} asks you to connect {connector}" is the form's heading.
+    page.page.brand =
+        brand_view(framing, page.page.lang, Some((&spec.name, is_edit(guest)))).map(|mut brand| {
+            if let Some(asks) = brand.asks.take() {
+                page.page.title = asks.clone();
+                page.heading = asks;
+            }
+            brand
+        });
     let mut response = framing.apply(html(status, page));
     // A framed submission ends on the done page, never in a redirect.
     if !framing.framed {
@@ -560,6 +593,8 @@ fn pick_page(
         error,
     );
     page.page.embed = embed_view(framing, None);
+    let category = connector_name(state, guest);
+    page.page.brand = brand_view(framing, page.page.lang, Some((&category, is_edit(guest))));
     framing.apply(html(status, page))
 }
 
@@ -751,6 +786,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Submitted::Done { result, .. } => {
             let mut page = Page::new(&lang, "done-title");
             page.embed = embed_view(&framing, Some(result.expose().clone()));
+            page.brand = brand_view(&framing, page.lang, None);
             let lines = vec![page.ta("done-body", "connection", &guest.invitation.connection_name)];
             framing.apply(html(
                 StatusCode::OK,
