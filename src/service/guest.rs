@@ -506,7 +506,7 @@ impl Portico {
                             )],
                         )
                     ),
-                    brand: None,
+                    brand: self.guest_mail_brand(guest).await?,
                 },
                 now,
             )?

@@ -79,6 +79,24 @@ impl Portico {
         })
     }
 
+    /// The branding of an email to a guest of this session (the code email), from its
+    /// account.
+    pub(crate) async fn guest_mail_brand(
+        &self,
+        guest: &super::guest::Guest,
+    ) -> ServiceResult<Option<MailBrand>> {
+        let invitation = &guest.invitation;
+        let Some(account) = self.store.get_account(invitation.account_id).await? else {
+            return Ok(None);
+        };
+        let connector = match self.guest_connector(guest) {
+            Some(spec) => spec.name.as_str(),
+            None => invitation.category.as_deref().unwrap_or_default(),
+        };
+        let edit = invitation.kind == crate::domain::invitation::InvitationKind::EditConnection;
+        Ok(self.mail_brand(&guest.session.language, &account.branding, connector, edit))
+    }
+
     /// Builds and seals the message; `None` when the address cannot be written as a mailbox
     /// (it was validated before, so this only guards odd input).
     pub(crate) fn compose_email(

@@ -511,3 +511,60 @@ async fn the_emailed_invitation_shows_the_display_name_and_logo(app: TestApp) {
     assert!(!plain.contains("<img"), "{plain}");
 }
 both!(the_emailed_invitation_shows_the_display_name_and_logo);
+
+async fn the_code_email_says_who_asks_and_still_carries_the_code(app: TestApp) {
+    brand_fully(&app, "Acme Corp").await;
+    let created = app
+        .create_invitation(json!({"allowed_emails": ["julia@example.com"]}))
+        .await;
+    let mut guest = Guest::new(&app);
+    guest.get(created["url"].as_str().unwrap()).await;
+    let asked = guest
+        .post("/g/s/email", &[("email", "julia@example.com")])
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    let mail = &app.emails_to("julia@example.com", 1).await[0];
+    assert!(
+        mail.contains("Acme Corp asks you to connect Sandbox"),
+        "{mail}"
+    );
+    let code = app.code_sent_to("julia@example.com", 1).await;
+    let form = guest.post("/g/s/code", &[("code", &code)]).await;
+    assert_eq!(form.status, 200, "{}", form.text);
+    assert!(
+        form.text
+            .contains("<h1>Acme Corp asks you to connect Sandbox</h1>"),
+        "{}",
+        form.text
+    );
+}
+both!(the_code_email_says_who_asks_and_still_carries_the_code);
+
+async fn the_console_sets_branding_through_the_service(app: TestApp) {
+    use portico::domain::branding::{BrandingChanges, Colour, DisplayName, Logo};
+    let changes = BrandingChanges {
+        display_name: Some(Some(DisplayName::parse("Acme").unwrap())),
+        primary_color: Some(Some(Colour::parse("#abc").unwrap())),
+        logo: Some(Some(Logo::parse(PNG.to_vec(), "image/png").unwrap())),
+    };
+    let account = app
+        .portico
+        .update_branding(app.account.id, changes)
+        .await
+        .unwrap();
+    assert_eq!(account.branding.display_name.unwrap().as_str(), "Acme");
+    let branding = app.get("/v1/account").await.json["branding"].clone();
+    assert_eq!(branding["primary_color"], "#aabbcc");
+    assert_eq!(
+        branding["logo_url"],
+        format!("{}/g/assets/logos/{}", app.base, sha256_hex(PNG))
+    );
+    // Nothing given, nothing changed.
+    let same = app
+        .portico
+        .update_branding(app.account.id, BrandingChanges::default())
+        .await
+        .unwrap();
+    assert_eq!(same.branding.primary_color.unwrap().css(), "#aabbcc");
+}
+both!(the_console_sets_branding_through_the_service);
