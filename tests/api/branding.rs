@@ -262,6 +262,7 @@ async fn colour_stylesheets_set_the_accent_and_a_readable_ink(app: TestApp) {
         dark.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    assert_eq!(dark.headers()["x-content-type-options"], "nosniff");
     let css = dark.text().await.unwrap();
     assert!(css.contains("--accent: #0a5d3a;"), "{css}");
     assert!(css.contains("--accent-ink: #ffffff;"), "{css}");
@@ -568,3 +569,22 @@ async fn the_console_sets_branding_through_the_service(app: TestApp) {
     assert_eq!(same.branding.primary_color.unwrap().css(), "#aabbcc");
 }
 both!(the_console_sets_branding_through_the_service);
+
+async fn branding_assets_count_against_the_per_ip_budget(app: TestApp) {
+    brand(&app, json!({"logo": data_url("image/png", PNG)})).await;
+    let logo = format!("/g/assets/logos/{}", sha256_hex(PNG));
+    for _ in 0..3 {
+        assert_eq!(get_public(&app, &logo).await.status(), 200);
+    }
+    let refused = get_public(&app, &logo).await;
+    assert_eq!(refused.status(), 429);
+    let headers = refused.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["content-security-policy"], "default-src 'none'");
+    assert_eq!(headers["cache-control"], "no-store");
+    let css = get_public(&app, "/g/assets/brand/0a5d3a.css").await;
+    assert_eq!(css.status(), 429);
+}
+both!(branding_assets_count_against_the_per_ip_budget, |s| s
+    .guest_rate_per_ip =
+    3);

@@ -36,7 +36,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     let brand_assets = Router::new()
         .route("/g/assets/logos/{hash}", get(logo))
         .route("/g/assets/brand/{file}", get(brand_stylesheet))
-        .layer(from_fn_with_state(state.clone(), limit_per_ip));
+        .layer(from_fn_with_state(state.clone(), limit_per_ip))
+        .layer(from_fn(asset_headers));
     Router::new()
         .route("/g/assets/style.css", get(style))
         .route("/g/assets/embed.js", get(embed_script))
@@ -53,6 +54,28 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(brand_assets)
 }
 
+/// What every answer of the branding assets carries, a refusal (404, 429) included: no
+/// sniffing, nothing it may load or run, no framing; and only a success is cached.
+async fn asset_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let success = response.status().is_success();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(header::HeaderValue::from_static("default-src 'none'"));
+    if !success {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
+}
+
 /// How a branding asset is cached: forever, since its URL names its content.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -62,12 +85,7 @@ async fn logo(State(state): State<AppState>, Path(hash): Path<String>) -> Respon
         Ok(Some(logo)) => (
             [
                 (header::CONTENT_TYPE, logo.content_type),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
                 (header::CACHE_CONTROL, IMMUTABLE.to_string()),
-                (
-                    header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'".to_string(),
-                ),
             ],
             logo.bytes,
         )
@@ -90,7 +108,6 @@ async fn brand_stylesheet(Path(file): Path<String>) -> Response {
         Some(colour) => (
             [
                 (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
                 (header::CACHE_CONTROL, IMMUTABLE),
             ],
             colour.stylesheet(),
@@ -101,14 +118,7 @@ async fn brand_stylesheet(Path(file): Path<String>) -> Response {
 }
 
 fn asset_not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
-        ],
-    )
-        .into_response()
+    StatusCode::NOT_FOUND.into_response()
 }
 
 async fn style() -> impl IntoResponse {
