@@ -122,7 +122,7 @@ impl Colour {
     pub fn stylesheet(&self) -> String {
         format!(
             "/* Portico branding: {} */\n:root {{ --accent: {}; --accent-ink: {}; --accent-text: {}; }}\n\
-             a:any-link {{ color: var(--accent-text); }}\n",
+             :where(a:any-link) {{ color: var(--accent-text); }}\n",
             self.css(),
             self.css(),
             self.ink().css(),
