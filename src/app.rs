@@ -67,6 +67,9 @@ pub async fn open(
         }),
         mail_wakeup: Arc::new(tokio::sync::Notify::new()),
         api_keys: Arc::default(),
+        passwords: Arc::new(crate::crypto::password::PasswordHasher::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
     })
 }
 

@@ -79,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: ConnectorsCommand,
     },
+    /// Manage console users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Create invitations.
     Invitations {
         #[command(subcommand)]
@@ -89,6 +94,24 @@ enum Command {
         /// Print nothing; fail unless FILE (default openapi.json) is exactly the document.
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "openapi.json")]
         check: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Create a console user; prints it as JSON, with a one-time link (1 hour) to set its
+    /// password unless --password-stdin gave one.
+    Create {
+        #[arg(long)]
+        account: uuid::Uuid,
+        #[arg(long)]
+        email: String,
+        /// owner or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password (at least 12 characters) from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -306,6 +329,44 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
             }
             print_json(&json!({ "id": id, "revoked": true }));
         }
+        Command::Users {
+            command:
+                UsersCommand::Create {
+                    account,
+                    email,
+                    role,
+                    password_stdin,
+                },
+        } => {
+            let role = crate::domain::user::Role::parse(&role)
+                .with_context(|| format!("unknown role {role} (owner or member)"))?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                Some(crate::secret::Secret::new(
+                    line.trim_end_matches(['\n', '\r']).to_string(),
+                ))
+            } else {
+                None
+            };
+            let created = portico
+                .create_user(
+                    account,
+                    &email,
+                    role,
+                    password.as_ref().map(|p| p.expose().as_str()),
+                    None,
+                )
+                .await
+                .map_err(explain)?;
+            let mut out = json!(created.user);
+            if let Some(link) = created.password_link {
+                out["password_link"] = json!(link.expose());
+            }
+            print_json(&out);
+        }
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {
@@ -402,6 +463,13 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             account.number,
             secret.expose(),
             secret.expose(),
+        );
+    }
+    if let Some(link) = portico.setup_link().await.map_err(explain)? {
+        println!(
+            "No one can sign in to the console yet. Open this link within an hour to create its \
+             first owner (it works once):\n\n  {}\n",
+            link.expose()
         );
     }
     // Signal handlers before the line that says the server is up: a SIGTERM sent as soon as

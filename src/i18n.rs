@@ -91,9 +91,40 @@ pub fn pick<'a>(texts: &'a std::collections::BTreeMap<String, String>, lang: &st
         .unwrap_or("")
 }
 
+/// The supported language an `Accept-Language` header prefers most (by `q`, then order), or
+/// English. `de-CH` counts as `de`.
+pub fn negotiate(accept_language: &str) -> &'static str {
+    let mut best: Option<(f32, &'static str)> = None;
+    for item in accept_language.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+        let Some(code) = LANGUAGES.iter().find(|c| **c == primary) else {
+            continue;
+        };
+        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, code));
+        }
+    }
+    best.map_or("en", |(_, code)| code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_language() {
+        assert_eq!(negotiate("de-CH,de;q=0.9,en;q=0.8"), "de");
+        assert_eq!(negotiate("ja, fr;q=0.5, it;q=0.7"), "it");
+        assert_eq!(negotiate("ja"), "en");
+        assert_eq!(negotiate(""), "en");
+        assert_eq!(negotiate("es;q=0"), "en");
+    }
 
     fn keys(ftl: &str) -> Vec<&str> {
         ftl.lines()

@@ -109,6 +109,9 @@ mail-code-context = Sie haben ihn angefordert, um die Verbindung „{ $connectio
 mail-invitation-subject = Einladung zur Verbindung mit { $connector }
 mail-invitation-body = Sie wurden eingeladen, die Verbindung „{ $connection }“ einzurichten. Öffnen Sie diesen Link, um fortzufahren: { $url }
 mail-invitation-expiry = Der Link ist gültig bis { $expires }.
+renewal-submit = Neuen Link anfordern
+renewal-sent-title = Vielen Dank
+renewal-sent-body = Wenn der Absender diese Verbindung noch wünscht, schickt er Ihnen einen neuen Link.
 
 # Branding: the account's display name on guest pages and emails.
 brand-asks = { $name } bittet Sie, { $connector } zu verbinden

@@ -109,6 +109,9 @@ mail-code-context = You asked for it to set up the connection “{ $connection }
 mail-invitation-subject = You are invited to connect { $connector }
 mail-invitation-body = You have been invited to set up the connection “{ $connection }”. Open this link to continue: { $url }
 mail-invitation-expiry = The link is valid until { $expires }.
+renewal-submit = Ask for a new link
+renewal-sent-title = Thank you
+renewal-sent-body = If the sender still wants this connection, they will send you a new link.
 
 # Branding: the account's display name on guest pages and emails.
 brand-asks = { $name } asks you to connect { $connector }

@@ -109,6 +109,9 @@ mail-code-context = Lo ha solicitado para configurar la conexión «{ $connectio
 mail-invitation-subject = Invitación para conectar { $connector }
 mail-invitation-body = Ha recibido una invitación para configurar la conexión «{ $connection }». Abra este enlace para continuar: { $url }
 mail-invitation-expiry = El enlace es válido hasta el { $expires }.
+renewal-submit = Pedir un nuevo enlace
+renewal-sent-title = Gracias
+renewal-sent-body = Si el remitente todavía quiere esta conexión, le enviará un nuevo enlace.
 
 # Branding: the account's display name on guest pages and emails.
 brand-asks = { $name } le pide que conecte { $connector }

@@ -109,6 +109,9 @@ mail-code-context = Vous l’avez demandé pour configurer la connexion « { $co
 mail-invitation-subject = Invitation à connecter { $connector }
 mail-invitation-body = Vous avez reçu une invitation à configurer la connexion « { $connection } ». Ouvrez ce lien pour continuer : { $url }
 mail-invitation-expiry = Le lien est valable jusqu’au { $expires }.
+renewal-submit = Demander un nouveau lien
+renewal-sent-title = Merci
+renewal-sent-body = Si l’expéditeur souhaite toujours cette connexion, il vous enverra un nouveau lien.
 
 # Branding: the account's display name on guest pages and emails.
 brand-asks = { $name } vous invite à connecter { $connector }

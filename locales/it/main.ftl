@@ -109,6 +109,9 @@ mail-code-context = Lo ha richiesto per configurare la connessione «{ $connecti
 mail-invitation-subject = Invito a connettere { $connector }
 mail-invitation-body = Ha ricevuto un invito a configurare la connessione «{ $connection }». Per continuare, apra questo link: { $url }
 mail-invitation-expiry = Il link è valido fino al { $expires }.
+renewal-submit = Chiedi un nuovo link
+renewal-sent-title = Grazie
+renewal-sent-body = Se il mittente desidera ancora questa connessione, le invierà un nuovo link.
 
 # Branding: the account's display name on guest pages and emails.
 brand-asks = { $name } Le chiede di connettere { $connector }

@@ -5,6 +5,7 @@ pub mod binding;
 pub mod csrf;
 pub mod envelope;
 pub mod guest_cookie;
+pub mod password;
 pub mod token;
 
 pub use envelope::{CryptoError, DataKey, Keyring, WrappedKey};

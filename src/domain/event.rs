@@ -22,10 +22,14 @@ pub enum EventType {
     ConnectionDeleted,
     ConnectionCheckFailed,
     ConnectionCredentialsRead,
+    /// Too many wrong passwords: a console user's sign-in is locked for a while.
+    ConsoleUserLocked,
+    /// The guest of an expired or fulfilled link asked for a new one.
+    InvitationRenewalRequested,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 15] = [
         EventType::InvitationCreated,
         EventType::InvitationOpened,
         EventType::InvitationEmailVerified,
@@ -39,6 +43,8 @@ impl EventType {
         EventType::ConnectionDeleted,
         EventType::ConnectionCheckFailed,
         EventType::ConnectionCredentialsRead,
+        EventType::ConsoleUserLocked,
+        EventType::InvitationRenewalRequested,
     ];
 
     pub fn parse(s: &str) -> Option<EventType> {
@@ -60,6 +66,8 @@ impl EventType {
             EventType::ConnectionDeleted => "connection.deleted",
             EventType::ConnectionCheckFailed => "connection.check_failed",
             EventType::ConnectionCredentialsRead => "connection.credentials_read",
+            EventType::ConsoleUserLocked => "console.user_locked",
+            EventType::InvitationRenewalRequested => "invitation.renewal_requested",
         }
     }
 }

@@ -17,6 +17,8 @@ pub const MIN_LIFETIME_SECONDS: i64 = 60;
 pub const MAX_METADATA_BYTES: usize = 4096;
 pub const MAX_ALLOWED_EMAILS: usize = 100;
 pub const MAX_NAME_CHARS: usize = 200;
+/// At most one renewal request is recorded per invitation in this time.
+pub const RENEWAL_REQUEST_INTERVAL: Duration = Duration::hours(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -165,6 +167,11 @@ pub struct Invitation {
     /// When a guest first opened the link (internal: the `invitation.opened` event is written
     /// then, and only then).
     pub opened_at: Option<DateTime<Utc>>,
+    /// When the guest of this expired or fulfilled link last asked for a new one: an open
+    /// request, until a resend answers it (and clears it).
+    pub renewal_requested_at: Option<DateTime<Utc>>,
+    /// The invitation this one was resent from.
+    pub renewed_from: Option<Uuid>,
 }
 
 impl Invitation {
@@ -186,6 +193,65 @@ impl Invitation {
     /// revoked, a use left, not expired).
     pub fn can_be_used(&self, now: DateTime<Utc>) -> bool {
         self.status(now) == InvitationStatus::Active
+    }
+
+    /// Whether its guest may ask for a new link: the link is expired or used up. A revoked
+    /// one is not (its owner ended it on purpose), nor one that still works.
+    pub fn may_ask_for_renewal(&self, now: DateTime<Utc>) -> bool {
+        matches!(
+            self.status(now),
+            InvitationStatus::Expired | InvitationStatus::Fulfilled
+        )
+    }
+
+    /// Whether a renewal request at `now` is recorded: the guest may ask, and no request was
+    /// recorded within [`RENEWAL_REQUEST_INTERVAL`].
+    pub fn records_renewal_request(&self, now: DateTime<Utc>) -> bool {
+        self.may_ask_for_renewal(now)
+            && self
+                .renewal_requested_at
+                .is_none_or(|at| now - at >= RENEWAL_REQUEST_INTERVAL)
+    }
+
+    /// The request for its resend: every setting of this invitation, on the same lifetime
+    /// (created to expiry; no expiry stays none), capped at `limits` as any new one, and the
+    /// link emailed when there is someone to send it to (the allowed addresses, else the end
+    /// user). Validated like a create, so the rules are the create's: a reconnect whose
+    /// connection was deleted since cannot be resent.
+    pub fn resend_request(&self, limits: Limits) -> NewInvitation {
+        let lifetime = self.expires_at.map(|at| {
+            (at - self.created_at)
+                .num_seconds()
+                .max(MIN_LIFETIME_SECONDS)
+        });
+        let lifetime = match (lifetime, limits.max_lifetime_seconds) {
+            (Some(seconds), Some(cap)) => Some(seconds.min(cap)),
+            (None, Some(cap)) => Some(cap),
+            (lifetime, None) => lifetime,
+        };
+        NewInvitation {
+            kind: self.kind,
+            connector: self.connector.clone(),
+            category: self.category.clone(),
+            remote_environment: self.remote_environment.clone(),
+            direction: Some(self.direction),
+            connection_name: Some(self.connection_name.clone()),
+            connection_id: self.connection_id,
+            allowed_emails: self.allowed_emails.clone(),
+            expires_in_seconds: Some(lifetime),
+            max_uses: Some(self.max_uses),
+            language: Some(self.language.clone()),
+            prefill: self.prefill.clone(),
+            locked_fields: self.locked_fields.clone(),
+            end_user: Some(self.end_user.clone()),
+            redirect_url: self.redirect_url.clone(),
+            send_email: !self.allowed_emails.is_empty() || self.end_user.email.is_some(),
+            metadata: Some(self.metadata.clone()),
+            // Decided when the original was created.
+            on_duplicate: None,
+            // Its addresses were accepted once (Nectar's lenient ones included).
+            lenient_emails: true,
+        }
     }
 
     /// Whether `email` is one of the allowed addresses (case-insensitive on the whole address);
@@ -717,6 +783,8 @@ mod tests {
             created_at: now,
             revoked_at: None,
             opened_at: None,
+            renewal_requested_at: None,
+            renewed_from: None,
         }
     }
 
@@ -892,5 +960,81 @@ mod tests {
         assert_eq!(absent.expires_in_seconds, None);
         assert_eq!(null.expires_in_seconds, Some(None));
         assert_eq!(null.max_uses, Some(None));
+    }
+
+    #[test]
+    fn only_expired_or_fulfilled_links_may_ask_for_renewal() {
+        let now = Utc::now();
+        let mut inv = invitation(now);
+        assert!(!inv.may_ask_for_renewal(now), "active");
+        let later = now + Duration::seconds(60);
+        assert!(inv.may_ask_for_renewal(later), "expired");
+        inv.use_count = 1;
+        assert!(inv.may_ask_for_renewal(now), "fulfilled");
+        inv.revoked_at = Some(now);
+        assert!(!inv.may_ask_for_renewal(later), "revoked");
+    }
+
+    #[test]
+    fn one_renewal_request_is_recorded_per_hour() {
+        let now = Utc::now();
+        let mut inv = invitation(now);
+        let expired = now + Duration::seconds(60);
+        assert!(inv.records_renewal_request(expired));
+        inv.renewal_requested_at = Some(expired);
+        let just_before = expired + RENEWAL_REQUEST_INTERVAL - Duration::milliseconds(1);
+        assert!(!inv.records_renewal_request(just_before));
+        assert!(inv.records_renewal_request(expired + RENEWAL_REQUEST_INTERVAL));
+    }
+
+    #[test]
+    fn a_resend_keeps_every_setting_and_the_lifetime() {
+        let now = Utc::now();
+        let mut inv = invitation(now);
+        inv.expires_at = Some(now + Duration::seconds(3600));
+        inv.allowed_emails = vec!["a@example.com".into()];
+        inv.max_uses = Some(3);
+        inv.language = "fr".into();
+        inv.locked_fields = vec!["api_key".into()];
+        inv.redirect_url = Some("https://app.example.com/done".into());
+        let request = inv.resend_request(Limits::default());
+        assert_eq!(request.expires_in_seconds, Some(Some(3600)));
+        assert_eq!(request.max_uses, Some(Some(3)));
+        assert_eq!(request.language.as_deref(), Some("fr"));
+        assert_eq!(request.allowed_emails, inv.allowed_emails);
+        assert_eq!(request.locked_fields, inv.locked_fields);
+        assert_eq!(request.redirect_url, inv.redirect_url);
+        assert_eq!(request.connector, inv.connector);
+        assert_eq!(request.connection_name.as_deref(), Some("x"));
+        assert!(request.send_email, "emailed to the allowed address");
+        assert!(request.on_duplicate.is_none());
+    }
+
+    #[test]
+    fn a_resend_lifetime_is_capped_like_any_new_one() {
+        let now = Utc::now();
+        let mut inv = invitation(now);
+        inv.expires_at = Some(now + Duration::days(30));
+        let capped = Limits {
+            max_lifetime_seconds: Some(86_400),
+        };
+        assert_eq!(
+            inv.resend_request(capped).expires_in_seconds,
+            Some(Some(86_400))
+        );
+        inv.expires_at = None;
+        assert_eq!(
+            inv.resend_request(Limits::default()).expires_in_seconds,
+            Some(None),
+            "never expiring stays so"
+        );
+        assert_eq!(
+            inv.resend_request(capped).expires_in_seconds,
+            Some(Some(86_400))
+        );
+        assert!(
+            !inv.resend_request(capped).send_email,
+            "nobody to send it to"
+        );
     }
 }

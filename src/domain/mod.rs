@@ -11,6 +11,7 @@ pub mod event;
 pub mod guest;
 pub mod invitation;
 pub mod result;
+pub mod user;
 pub mod values;
 pub mod vendor;
 pub mod webhook;

@@ -179,6 +179,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(errors) => ApiError::Validation(errors),
             ServiceError::Conflict(reason) => ApiError::Conflict(reason.to_string()),
             ServiceError::IdempotencyMismatch => ApiError::Unprocessable(e.to_string()),
+            ServiceError::Forbidden => ApiError::Forbidden(e.to_string()),
             ServiceError::CheckFailed(f) => match (f.reason, f.field) {
                 (Reason::Busy, _) => ApiError::Unavailable(f.detail),
                 (Reason::RefusedByPolicy, Some(field)) => {

@@ -3,6 +3,7 @@
 
 pub(crate) mod api;
 pub(crate) mod compat;
+pub(crate) mod console;
 pub(crate) mod error;
 pub(crate) mod extract;
 mod metrics;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     let openapi = Arc::new(openapi::finish(openapi));
     router
         .merge(pages::router(state.clone()))
+        .merge(console::router())
         .route(
             "/openapi.json",
             axum::routing::get(move || {

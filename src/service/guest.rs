@@ -9,6 +9,7 @@ use super::views::{ConnectionObject, InvitationObject, to_json};
 use super::{Portico, ServiceError};
 use crate::checks::{CheckFailure, Reason};
 use crate::crypto::binding;
+use crate::crypto::csrf;
 use crate::crypto::guest_cookie::GuestCookie;
 use crate::crypto::token::{email_code_hash, numeric_code, same_secret, sha256};
 use crate::domain::account::EmbedOrigin;
@@ -93,6 +94,16 @@ pub enum Step {
     Code,
     Pick,
     Submit,
+}
+
+/// What a renewal request came to. The guest's page never shows `recorded`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalAnswer {
+    /// The invitation's language (the default for an unknown link).
+    pub language: String,
+    /// The invitation's account, for the framing of its pages; `None` for an unknown link.
+    pub account_id: Option<Uuid>,
+    pub recorded: bool,
 }
 
 /// The outcome of asking for a code. The page says the same for allowed and other addresses.
@@ -203,6 +214,68 @@ impl Portico {
             .ok_or(GuestError::UnknownLink)?;
         self.usable(&invitation)?;
         Ok(invitation)
+    }
+
+    /// The CSRF token of the renewal form on a link's page: derived from the link itself, as a
+    /// dead link has no session to bind it to.
+    pub fn renewal_csrf(&self, token: &str) -> GuestResult<String> {
+        Ok(csrf::link_token(
+            &self.keyring,
+            &TokenHash::of(token.as_bytes()),
+        )?)
+    }
+
+    /// Whether `presented` is the renewal form's CSRF token of this link.
+    pub fn renewal_csrf_matches(&self, token: &str, presented: &str) -> GuestResult<bool> {
+        Ok(csrf::link_token_matches(
+            &self.keyring,
+            &TokenHash::of(token.as_bytes()),
+            presented,
+        )?)
+    }
+
+    /// A guest asks for a new link. Recorded (`renewal_requested_at` and
+    /// `invitation.renewal_requested`, together) only for an expired or used-up link, not
+    /// revoked, and at most once an hour per invitation (`Invitation::records_renewal_request`,
+    /// re-checked by the store's write); otherwise nothing is written. The guest's page is the
+    /// same either way: the answer says only which language and framing to show it in.
+    pub async fn request_renewal(&self, token: &str) -> GuestResult<RenewalAnswer> {
+        let Some(invitation) = self
+            .store
+            .find_invitation_by_token(&TokenHash::of(token.as_bytes()))
+            .await?
+        else {
+            return Ok(RenewalAnswer {
+                language: crate::domain::values::Language::DEFAULT
+                    .as_str()
+                    .to_string(),
+                account_id: None,
+                recorded: false,
+            });
+        };
+        let now = self.now();
+        let recorded = invitation.records_renewal_request(now) && {
+            let event = NewEvent::new(
+                invitation.account_id,
+                EventType::InvitationRenewalRequested,
+                now,
+                serde_json::json!({
+                    "invitation_id": invitation.id,
+                    "connector": invitation.connector,
+                    "category": invitation.category,
+                    "end_user": invitation.end_user,
+                    "requested_at": now,
+                }),
+            );
+            self.store
+                .record_renewal_request(invitation.id, now, &event)
+                .await?
+        };
+        Ok(RenewalAnswer {
+            language: invitation.language,
+            account_id: Some(invitation.account_id),
+            recorded,
+        })
     }
 
     /// The origins whose pages may frame an invitation's guest pages: its account's

@@ -1,5 +1,6 @@
-//! Creating, reading, listing and revoking invitations.
+//! Creating, reading, listing, revoking and resending invitations.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::mail::Draft;
@@ -45,6 +46,15 @@ impl Idempotency {
     }
 }
 
+/// What a create or a resend stores and answers.
+struct Prepared {
+    invitation: Invitation,
+    token_hash: TokenHash,
+    event: NewEvent,
+    created: InvitationObject,
+    emails: Vec<OutboxEmail>,
+}
+
 /// A created invitation, and whether it is the replay of an earlier identical request.
 pub struct CreatedInvitation {
     pub invitation: InvitationObject,
@@ -65,6 +75,70 @@ impl Portico {
         }
         let request = self.apply_on_duplicate(account_id, request).await?;
         let now = self.now();
+        let prepared = self
+            .prepare_invitation(account_id, request, now, None)
+            .await?;
+        let Prepared {
+            invitation,
+            token_hash,
+            event,
+            created,
+            emails,
+        } = prepared;
+
+        let stored_reply = match &idempotency {
+            Some(idem) => {
+                let (data_key, wrapped) = self.keyring.new_data_key(&idem.binding(account_id))?;
+                let body = serde_json::to_string(&created).expect("invitation serialises");
+                Some(IdempotentResponse {
+                    key: idem.key.clone(),
+                    request_hash: idem.request_hash.clone(),
+                    status: 201,
+                    data_key: wrapped,
+                    sealed_response: data_key.seal_str(&idem.binding(account_id), &body),
+                    created_at: now,
+                })
+            }
+            None => None,
+        };
+        let inserted = self
+            .store
+            .insert_invitation(
+                &invitation,
+                &token_hash,
+                &[event],
+                &emails,
+                stored_reply.as_ref(),
+            )
+            .await?;
+        if inserted == Inserted::Yes && !emails.is_empty() {
+            self.mail_queued();
+        }
+        match (inserted, &idempotency) {
+            (Inserted::Yes, _) => Ok(CreatedInvitation {
+                invitation: created,
+                replayed: false,
+            }),
+            (Inserted::KeyTaken, Some(idem)) => self
+                .replay(account_id, idem)
+                .await?
+                .ok_or_else(|| ServiceError::Conflict(Conflict::IdempotencyKeyInUse)),
+            (Inserted::KeyTaken, None) => {
+                Err(ServiceError::Conflict(Conflict::IdempotencyKeyInUse))
+            }
+        }
+    }
+
+    /// A validated invitation of `request`, with a fresh id and token, its
+    /// `invitation.created` event, its creation answer (`token` and `url`) and the emails that
+    /// carry the link when it is to be sent: what a create and a resend store.
+    async fn prepare_invitation(
+        &self,
+        account_id: Uuid,
+        request: NewInvitation,
+        now: DateTime<Utc>,
+        renewed_from: Option<Uuid>,
+    ) -> ServiceResult<Prepared> {
         let edited = match (request.kind, request.connection_id) {
             (InvitationKind::EditConnection, Some(id)) => {
                 let connection = self.store.get_connection(account_id, id).await?;
@@ -98,14 +172,8 @@ impl Portico {
                 categories: self.catalog.categories(),
             },
         };
-        let limits = Limits {
-            max_lifetime_seconds: self
-                .settings
-                .max_invitation_lifetime
-                .map(|d| d.as_secs() as i64),
-        };
         let draft = request
-            .validate(target, now, limits)
+            .validate(target, now, self.invitation_limits())
             .map_err(ServiceError::Invalid)?;
 
         let token = random_token();
@@ -133,6 +201,8 @@ impl Portico {
             created_at: now,
             revoked_at: None,
             opened_at: None,
+            renewal_requested_at: None,
+            renewed_from,
         };
         let public = InvitationObject::new(&invitation, now, &[]);
         let event = NewEvent::new(
@@ -142,24 +212,7 @@ impl Portico {
             to_json(&public),
         );
         let mut created = public;
-        created.url = Some(format!("{}/g/{}", self.settings.public_url, token.expose()));
-        created.token = Some(token.expose().clone());
-
-        let stored_reply = match &idempotency {
-            Some(idem) => {
-                let (data_key, wrapped) = self.keyring.new_data_key(&idem.binding(account_id))?;
-                let body = serde_json::to_string(&created).expect("invitation serialises");
-                Some(IdempotentResponse {
-                    key: idem.key.clone(),
-                    request_hash: idem.request_hash.clone(),
-                    status: 201,
-                    data_key: wrapped,
-                    sealed_response: data_key.seal_str(&idem.binding(account_id), &body),
-                    created_at: now,
-                })
-            }
-            None => None,
-        };
+        let url = format!("{}/g/{}", self.settings.public_url, token.expose());
         let emails = if invitation.send_email {
             let branding = self
                 .store
@@ -167,37 +220,95 @@ impl Portico {
                 .await?
                 .map(|a| a.branding)
                 .unwrap_or_default();
-            let url = created.url.as_deref().unwrap_or_default();
-            self.invitation_emails(&invitation, url, &branding)?
+            self.invitation_emails(&invitation, &url, &branding)?
         } else {
             Vec::new()
         };
-        let inserted = self
+        created.url = Some(url);
+        created.token = Some(token.expose().clone());
+        Ok(Prepared {
+            token_hash: TokenHash::of(token.expose().as_bytes()),
+            invitation,
+            event,
+            created,
+            emails,
+        })
+    }
+
+    /// The server's limits on a new invitation.
+    fn invitation_limits(&self) -> Limits {
+        Limits {
+            max_lifetime_seconds: self
+                .settings
+                .max_invitation_lifetime
+                .map(|d| d.as_secs() as i64),
+        }
+    }
+
+    /// Resends an invitation: a new one with the old one's settings and lifetime
+    /// (`Invitation::resend_request`, validated as any create), `renewed_from` the old one,
+    /// its link emailed; the old one is revoked in the same transaction (its token and guest
+    /// sessions end), unless it already was, and its open renewal request is answered
+    /// (cleared). Events: `invitation.created` (showing `renewed_from`) and, when this revoked
+    /// it, `invitation.revoked`.
+    pub async fn resend_invitation(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> ServiceResult<CreatedInvitation> {
+        let old = self
             .store
-            .insert_invitation(
-                &invitation,
-                &TokenHash::of(token.expose().as_bytes()),
-                &[event],
-                &emails,
-                stored_reply.as_ref(),
+            .get_invitation(account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound(Resource::Invitation))?;
+        let now = self.now();
+        let request = old.resend_request(self.invitation_limits());
+        let prepared = self
+            .prepare_invitation(account_id, request, now, Some(old.id))
+            .await?;
+        // The old one as this leaves it: revoked, its request answered.
+        let revoked = self
+            .revoked_event(
+                Invitation {
+                    renewal_requested_at: None,
+                    ..old
+                },
+                now,
             )
             .await?;
-        if inserted == Inserted::Yes && !emails.is_empty() {
+        self.store
+            .resend_invitation(
+                &prepared.invitation,
+                &prepared.token_hash,
+                &[prepared.event],
+                &revoked,
+                &prepared.emails,
+            )
+            .await?;
+        if !prepared.emails.is_empty() {
             self.mail_queued();
         }
-        match (inserted, &idempotency) {
-            (Inserted::Yes, _) => Ok(CreatedInvitation {
-                invitation: created,
-                replayed: false,
-            }),
-            (Inserted::KeyTaken, Some(idem)) => self
-                .replay(account_id, idem)
-                .await?
-                .ok_or_else(|| ServiceError::Conflict(Conflict::IdempotencyKeyInUse)),
-            (Inserted::KeyTaken, None) => {
-                Err(ServiceError::Conflict(Conflict::IdempotencyKeyInUse))
-            }
-        }
+        Ok(CreatedInvitation {
+            invitation: prepared.created,
+            replayed: false,
+        })
+    }
+
+    /// The `invitation.revoked` event of `invitation` revoked at `now`.
+    async fn revoked_event(
+        &self,
+        mut invitation: Invitation,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<NewEvent> {
+        invitation.revoked_at = Some(now);
+        let created = self.created_connections(&[&invitation]).await?;
+        let object = InvitationObject::new(&invitation, now, &created);
+        Ok(NewEvent::new(
+            invitation.account_id,
+            EventType::InvitationRevoked,
+            now,
+            to_json(&object),
+        ))
     }
 
     /// `on_duplicate`: with `update` or `reject`, looks for the account's connection of the
@@ -394,22 +505,14 @@ impl Portico {
         account_id: Uuid,
         id: Uuid,
     ) -> ServiceResult<InvitationObject> {
-        let mut invitation = self
+        let invitation = self
             .store
             .get_invitation(account_id, id)
             .await?
             .ok_or(ServiceError::NotFound(Resource::Invitation))?;
         if invitation.revoked_at.is_none() {
             let now = self.now();
-            invitation.revoked_at = Some(now);
-            let created = self.created_connections(&[&invitation]).await?;
-            let object = InvitationObject::new(&invitation, now, &created);
-            let event = NewEvent::new(
-                account_id,
-                EventType::InvitationRevoked,
-                now,
-                to_json(&object),
-            );
+            let event = self.revoked_event(invitation, now).await?;
             self.store
                 .revoke_invitation(account_id, id, now, &[event])
                 .await?;

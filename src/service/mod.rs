@@ -10,6 +10,7 @@ pub mod key_cache;
 pub mod keys;
 pub mod mail;
 pub mod results;
+pub mod users;
 pub mod views;
 pub mod webhooks;
 
@@ -63,6 +64,8 @@ pub struct Portico {
     pub mail_wakeup: Arc<tokio::sync::Notify>,
     /// API keys recently confirmed by the store.
     pub api_keys: Arc<key_cache::KeyCache>,
+    /// Console passwords, hashed off the async threads a few at a time.
+    pub passwords: Arc<crate::crypto::password::PasswordHasher>,
 }
 
 impl Portico {
@@ -81,6 +84,9 @@ pub enum ServiceError {
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     Conflict(Conflict),
+    /// The console user's role does not allow this.
+    #[error("your role does not allow this")]
+    Forbidden,
     #[error("this Idempotency-Key was used with another request body")]
     IdempotencyMismatch,
     #[error("the connector check failed: {0}")]
@@ -105,6 +111,9 @@ pub enum Resource {
     Event,
     #[error("invitation")]
     Invitation,
+    /// A console password link: unknown, used and expired all read the same.
+    #[error("password link")]
+    PasswordLink,
     /// A result code: unknown, spent, expired and another account's all read the same.
     #[error("result")]
     Result,
@@ -126,6 +135,8 @@ pub enum Conflict {
     ConnectionDisabled,
     #[error("idempotency key in use")]
     IdempotencyKeyInUse,
+    #[error("a console user has this email address")]
+    UserEmailTaken,
 }
 
 impl ServiceError {

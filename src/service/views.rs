@@ -69,6 +69,15 @@ pub struct InvitationObject {
     pub created_connections: Vec<CreatedConnectionObject>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the guest of this expired or fulfilled link asked for a new one (at most one
+    /// request an hour is recorded, the latest kept); `null` when there is no open request. A
+    /// resend answers the request and clears it (the `invitation.renewal_requested` event
+    /// stays).
+    #[serde(default)]
+    pub renewal_requested_at: Option<DateTime<Utc>>,
+    /// The invitation this one was resent from (`POST /v1/invitations/{id}/resend`).
+    #[serde(default)]
+    pub renewed_from: Option<Uuid>,
     /// Only in the response that created the invitation; Portico keeps only its hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -113,6 +122,8 @@ impl InvitationObject {
                 .collect(),
             created_at: inv.created_at,
             revoked_at: inv.revoked_at,
+            renewal_requested_at: inv.renewal_requested_at,
+            renewed_from: inv.renewed_from,
             token: None,
             url: None,
         }

@@ -18,6 +18,8 @@ pub struct InvitationFilter {
     pub status: Option<InvitationStatus>,
     pub kind: Option<InvitationKind>,
     pub connector: Option<String>,
+    /// `true`: only those with an open renewal request; `false`: only those without.
+    pub renewal_requested: Option<bool>,
 }
 
 /// A stored reply to a create request with an `Idempotency-Key`: the response is sealed with a
@@ -103,6 +105,26 @@ pub trait InvitationStore: Send + Sync {
         id: Uuid,
         now: DateTime<Utc>,
         events: &[NewEvent],
+    ) -> StoreResult<bool>;
+    /// A resend, in one transaction: stores `renewed` (an invitation whose `renewed_from` names
+    /// the old one) with its `created` events and emails, clears the old one's renewal request,
+    /// and revokes the old one, writing `revoked` only if it was not revoked yet.
+    async fn resend_invitation(
+        &self,
+        renewed: &Invitation,
+        token_hash: &TokenHash,
+        created: &[NewEvent],
+        revoked: &NewEvent,
+        emails: &[OutboxEmail],
+    ) -> StoreResult<()>;
+    /// Records a guest's renewal request (`renewal_requested_at` and `event`) if the invitation
+    /// is expired or fulfilled, not revoked, and had none within the hour; `false`, and
+    /// nothing written, otherwise.
+    async fn record_renewal_request(
+        &self,
+        invitation_id: Uuid,
+        now: DateTime<Utc>,
+        event: &NewEvent,
     ) -> StoreResult<bool>;
     async fn created_connections(
         &self,

@@ -14,6 +14,7 @@ mod outbox;
 mod postgres;
 mod results;
 mod sqlite;
+mod users;
 mod webhooks;
 
 use chrono::{DateTime, Utc};
@@ -35,6 +36,7 @@ pub use outbox::{OutboxEmail, OutboxStore};
 pub use postgres::PostgresStore;
 pub use results::ResultStore;
 pub use sqlite::SqliteStore;
+pub use users::{PasswordLink, SignInRecord, UserStore};
 pub use webhooks::{PendingDelivery, WebhookStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,7 @@ pub trait Store:
     + EventStore
     + HousekeepingStore
     + ResultStore
+    + UserStore
     + 'static
 {
 }
@@ -87,6 +90,7 @@ impl<T> Store for T where
         + EventStore
         + HousekeepingStore
         + ResultStore
+        + UserStore
         + 'static
 {
 }

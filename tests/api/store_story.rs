@@ -1,6 +1,7 @@
 //! The store story: the SQL that repeats the invitation's rules for atomicity (the list filter
 //! by status, the conditional increment of a use, the expiry worker's query and its partial
-//! index) agrees with the domain's `Invitation::status` and `Invitation::can_be_used`, on
+//! index, the conditional write of a renewal request) agrees with the domain's
+//! `Invitation::status`, `Invitation::can_be_used` and `Invitation::records_renewal_request`, on
 //! SQLite and on PostgreSQL, edge cases included.
 
 use chrono::{DateTime, Duration, Utc};
@@ -98,6 +99,8 @@ fn edge_cases(account_id: Uuid, now: DateTime<Utc>) -> Vec<(&'static str, Invita
             created_at: now - Duration::days(1),
             revoked_at,
             opened_at: None,
+            renewal_requested_at: None,
+            renewed_from: None,
         };
         (name, invitation)
     })
@@ -340,3 +343,56 @@ async fn the_api_lists_each_status_as_the_domain_computes_it(app: TestApp) {
     }
 }
 both!(the_api_lists_each_status_as_the_domain_computes_it);
+
+/// Asks for a renewal of every invitation at `at`: it is recorded exactly where the domain's
+/// `records_renewal_request` says so (expired or fulfilled, not revoked, none within the
+/// hour), and nothing is written elsewhere.
+async fn assert_renewal_requests_agree(store: &dyn Store, account_id: Uuid, at: DateTime<Utc>) {
+    for before in listed(store, account_id, None, at).await {
+        let event = NewEvent::new(
+            account_id,
+            EventType::InvitationRenewalRequested,
+            at,
+            json!({}),
+        );
+        let recorded = store
+            .record_renewal_request(before.id, at, &event)
+            .await
+            .unwrap();
+        let after = store
+            .get_invitation(account_id, before.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let name = &before.connection_name;
+        if before.records_renewal_request(at) {
+            assert!(recorded, "{name} at {at}");
+            assert_eq!(after.renewal_requested_at, Some(at), "{name} at {at}");
+        } else {
+            assert!(!recorded, "{name} at {at}");
+            assert_eq!(after, before, "{name} at {at}: nothing written");
+        }
+    }
+}
+
+async fn the_store_records_renewal_requests_as_the_domain_says(backend: Backend) {
+    let (store, _dir) = fresh_store(backend).await;
+    let now = start_time();
+    let account = store.create_account("Story", None, now).await.unwrap();
+    let cases = edge_cases(account.id, now);
+    insert_all(&*store, &cases).await;
+    let ms = Duration::milliseconds(1);
+    let hour = Duration::hours(1);
+    for at in [
+        now - ms,
+        now,
+        now + ms,
+        now + hour - ms,
+        now + hour,
+        now + hour + ms,
+    ] {
+        assert_renewal_requests_agree(&*store, account.id, at).await;
+    }
+}
+
+both!(the_store_records_renewal_requests_as_the_domain_says);

@@ -1,4 +1,4 @@
-//! `/v1/invitations`: create (with `Idempotency-Key`), read, list, revoke.
+//! `/v1/invitations`: create (with `Idempotency-Key`), read, list, revoke, resend.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -99,6 +99,9 @@ pub struct InvitationQuery {
     pub kind: Option<InvitationKind>,
     /// A connector id.
     pub connector: Option<String>,
+    /// `true`: only invitations whose guest asked for a new link and that no resend answered
+    /// yet (`renewal_requested_at` set); `false`: only the others.
+    pub renewal_requested: Option<bool>,
     /// 1 to 100, default 20.
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
@@ -125,6 +128,7 @@ async fn list_invitations(
         status: query.status,
         kind: query.kind,
         connector: query.connector,
+        renewal_requested: query.renewal_requested,
     };
     let data = state
         .portico
@@ -150,9 +154,32 @@ async fn revoke_invitation(
     ))
 }
 
+/// Resends the invitation: a new invitation with every setting of this one and the same
+/// lifetime (created to expiry, capped as any new one), `renewed_from` this one, its link
+/// emailed to the allowed addresses (else to `end_user.email`). This one is revoked in the same
+/// transaction (its link and guest sessions end), and its renewal request, if any, is answered
+/// (`renewal_requested_at` cleared). The response holds the new `token` and `url`, shown once.
+#[utoipa::path(post, path = "/v1/invitations/{id}/resend", tag = "invitations",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 201, body = InvitationObject), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem,
+            description = "the invitation can no longer be made again (its connection is gone)")))]
+async fn resend_invitation(
+    State(state): State<AppState>,
+    owner: Owner,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let account_id = owner.require(Scope::InvitationsWrite)?;
+    let created = state.portico.resend_invitation(account_id, id).await?;
+    Ok((StatusCode::CREATED, axum::Json(created.invitation)).into_response())
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_invitation, list_invitations))
         .routes(routes!(get_invitation))
         .routes(routes!(revoke_invitation))
+        .routes(routes!(resend_invitation))
 }

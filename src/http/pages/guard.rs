@@ -241,13 +241,9 @@ impl Policy {
 
 /// Headers on every guest response: nothing cached, no referrer (the URL may hold the token),
 /// no framing but by the account's embed origins, no inline script.
-pub async fn headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let policy = response
-        .extensions_mut()
-        .remove::<Policy>()
-        .unwrap_or_default();
-    let headers = response.headers_mut();
+/// What every guest and console page carries: never cached (they show links and one-time
+/// values), no referrer (a token can be in the path), no content sniffing.
+pub fn private_page_headers(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,
@@ -257,6 +253,16 @@ pub async fn headers(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+}
+
+pub async fn headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let policy = response
+        .extensions_mut()
+        .remove::<Policy>()
+        .unwrap_or_default();
+    let headers = response.headers_mut();
+    private_page_headers(headers);
     if policy.frame_ancestors.is_empty() {
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     } else {

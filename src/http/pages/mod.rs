@@ -3,8 +3,8 @@
 //! without scripts; framed by an account's embed origin, a page also loads `embed.js` to tell
 //! the embedding app how the flow ended (see `guard` for the whole embedding flow).
 
-mod guard;
-mod views;
+pub(crate) mod guard;
+pub(crate) mod views;
 
 use askama::Template;
 use axum::Extension;
@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -28,7 +28,10 @@ use crate::i18n::{Arg, t, t_args};
 use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Step, Submitted};
 use guard::Framing;
 pub use guard::GuestLimits;
-use views::{BrandView, CodePage, EmailPage, EmbedView, FormPage, MessagePage, Page, PickPage};
+use views::{
+    BrandView, CodePage, EmailPage, EmbedView, FormPage, GonePage, MessagePage, Page, PickPage,
+    RenewalForm,
+};
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Branding assets are named by their content (a logo's SHA-256, a colour), so they are
@@ -49,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/g/s/submit", get(current_step).post(submit))
         .route("/g/s/pick", get(current_step).post(pick_tool))
         .route("/g/{token}", get(open_link))
+        .route("/g/{token}/renew", post(ask_for_renewal))
         .layer(from_fn_with_state(state, limit_per_ip))
         .layer(from_fn(guard::headers))
         .merge(brand_assets)
@@ -143,7 +147,9 @@ fn embed_view(framing: &Framing, activation_token: Option<String>) -> Option<Emb
     })
 }
 
-fn html(status: StatusCode, page: impl Template) -> Response {
+/// A page rendered as HTML (guest pages and the console); a template that fails to render is
+/// a 500, logged.
+pub(crate) fn html(status: StatusCode, page: impl Template) -> Response {
     match page.render() {
         Ok(body) => (
             status,
@@ -152,7 +158,7 @@ fn html(status: StatusCode, page: impl Template) -> Response {
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "a guest page failed to render");
+            tracing::error!(error = %e, "a page failed to render");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
@@ -223,19 +229,7 @@ impl ErrorPage for GuestError {
             ),
             GuestError::Gone {
                 status, language, ..
-            } => {
-                let which = match status {
-                    InvitationStatus::Expired => "gone-expired",
-                    InvitationStatus::Revoked => "gone-revoked",
-                    _ => "gone-fulfilled",
-                };
-                message(
-                    StatusCode::GONE,
-                    &language,
-                    "gone-title",
-                    &[which, "gone-body"],
-                )
-            }
+            } => gone_page(status, &language, None, embed.clone()),
             GuestError::SessionEnded => message(
                 StatusCode::FORBIDDEN,
                 "en",
@@ -304,6 +298,112 @@ impl ErrorPage for GuestError {
     }
 }
 
+/// The 410 page of a link that can no longer be used, saying why; with `renewal`, the form
+/// that asks for a new link.
+fn gone_page(
+    status: InvitationStatus,
+    lang: &str,
+    renewal: Option<RenewalForm>,
+    embed: Option<EmbedView>,
+) -> Response {
+    let which = match status {
+        InvitationStatus::Expired => "gone-expired",
+        InvitationStatus::Revoked => "gone-revoked",
+        _ => "gone-fulfilled",
+    };
+    let mut page = Page::new(lang, "gone-title");
+    page.embed = embed;
+    html(
+        StatusCode::GONE,
+        GonePage {
+            heading: page.title.clone(),
+            lines: vec![page.t(which), page.t("gone-body")],
+            renewal,
+            page,
+        },
+    )
+}
+
+/// The 410 page of the link `token`, in its account's framing. An expired or used-up link
+/// offers "ask for a new link"; a revoked one does not (its owner ended it on purpose).
+async fn gone_link_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    status: InvitationStatus,
+    language: &str,
+    account_id: uuid::Uuid,
+) -> Response {
+    let portico = &state.portico;
+    let framing = match portico.embed_origins(account_id).await {
+        Ok(origins) => Framing::new(headers, origins),
+        Err(e) => return e.into_response(),
+    };
+    let renewal = match status {
+        InvitationStatus::Expired | InvitationStatus::Fulfilled => {
+            match portico.renewal_csrf(token) {
+                Ok(csrf) => Some(RenewalForm {
+                    action: format!("/g/{token}/renew"),
+                    csrf,
+                }),
+                Err(e) => return e.into_response(),
+            }
+        }
+        _ => None,
+    };
+    framing.apply(gone_page(
+        status,
+        language,
+        renewal,
+        embed_view(&framing, None),
+    ))
+}
+
+/// `POST /g/{token}/renew`: the guest of an expired or used-up link asks for a new one. Our
+/// origin and the link's CSRF token first (403, nothing written, without them); then the
+/// same page whatever happens: recorded or not (active, revoked or unknown link, a request
+/// already recorded within the hour), it names nothing of the owner. The per-IP budget of
+/// every guest request applies; the store records at most one request an hour per invitation.
+async fn ask_for_renewal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let portico = &state.portico;
+    if !guard::origin_allowed(&headers, &portico.settings.public_url) {
+        return forbidden("en");
+    }
+    let csrf = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    match portico.renewal_csrf_matches(&token, &csrf) {
+        Ok(true) => {}
+        Ok(false) => return forbidden("en"),
+        Err(e) => return e.into_response(),
+    }
+    let answer = match portico.request_renewal(&token).await {
+        Ok(answer) => answer,
+        Err(e) => return e.into_response(),
+    };
+    tracing::debug!(token = %masked(&token), recorded = answer.recorded, "renewal asked for");
+    let framing = match answer.account_id {
+        Some(account_id) => match portico.embed_origins(account_id).await {
+            Ok(origins) => Framing::new(&headers, origins),
+            Err(e) => return e.into_response(),
+        },
+        None => Framing::default(),
+    };
+    framing.apply(message_in(
+        StatusCode::OK,
+        &answer.language,
+        "renewal-sent-title",
+        &["renewal-sent-body"],
+        embed_view(&framing, None),
+    ))
+}
+
 /// The per-IP budget, counted for the client `http::ClientIp` names (not a forwarding
 /// header from just anyone).
 async fn limit_per_ip(
@@ -349,17 +449,14 @@ async fn open_link(
         Ok(invitation) => invitation,
         // An expired, revoked or used-up link says so inside the embedding app's frame too,
         // with Cancel to close it.
-        Err(e) => {
-            return match &e {
-                GuestError::Gone { account_id, .. } => {
-                    match portico.embed_origins(*account_id).await {
-                        Ok(origins) => failed(&Framing::new(&headers, origins), e),
-                        Err(other) => other.into_response(),
-                    }
-                }
-                _ => e.into_response(),
-            };
+        Err(GuestError::Gone {
+            status,
+            language,
+            account_id,
+        }) => {
+            return gone_link_page(&state, &headers, &token, status, &language, account_id).await;
         }
+        Err(e) => return e.into_response(),
     };
     if !state.guest_limits.allow_invitation(invitation.id) {
         return too_many(&invitation.language);

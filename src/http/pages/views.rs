@@ -84,20 +84,25 @@ pub struct EmbedView {
     pub activation_token: Option<String>,
 }
 
+/// The language switcher's links, `lang` the current one.
+pub fn language_links(lang: &str) -> Vec<LanguageLink> {
+    LANGUAGES
+        .iter()
+        .map(|code| LanguageLink {
+            code,
+            name: t(code, "language-name"),
+            current: *code == lang,
+        })
+        .collect()
+}
+
 impl Page {
     pub fn new(lang: &str, title_key: &str) -> Page {
         let lang = i18n::language(lang);
         Page {
             lang,
             title: t(lang, title_key),
-            languages: LANGUAGES
-                .iter()
-                .map(|code| LanguageLink {
-                    code,
-                    name: t(code, "language-name"),
-                    current: *code == lang,
-                })
-                .collect(),
+            languages: language_links(lang),
             embed: None,
             brand: None,
         }
@@ -130,6 +135,24 @@ impl MessagePage {
             page,
         }
     }
+}
+
+/// The renewal form of an expired or used-up link.
+pub struct RenewalForm {
+    /// `/g/{token}/renew`.
+    pub action: String,
+    pub csrf: String,
+}
+
+/// The page of a link that can no longer be used: why, and for an expired or used-up one, a
+/// button that asks for a new link.
+#[derive(Template)]
+#[template(path = "guest/gone.html")]
+pub struct GonePage {
+    pub page: Page,
+    pub heading: String,
+    pub lines: Vec<String>,
+    pub renewal: Option<RenewalForm>,
 }
 
 #[derive(Template)]

@@ -1,6 +1,7 @@
-//! Invitations in SQL. Three predicates here repeat `Invitation::status` for atomicity (the
+//! Invitations in SQL. Four predicates here repeat `Invitation::status` for atomicity (the
 //! list filter by status, the conditional increment of a use, the expiry worker's query and
-//! its partial index); the store story test holds them to the domain.
+//! its partial index, the conditional write of a renewal request); the store story test holds
+//! them to the domain.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,7 +19,9 @@ use super::shared::{DbRow, corrupt, maybe_time, owned_row, push_page, time, wrap
 use super::{Backend, Db};
 use crate::domain::connector::Direction;
 use crate::domain::event::NewEvent;
-use crate::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
+use crate::domain::invitation::{
+    EndUser, Invitation, InvitationKind, InvitationStatus, RENEWAL_REQUEST_INTERVAL,
+};
 use crate::domain::result::ResultCode;
 use crate::domain::values::TokenHash;
 use crate::store::{
@@ -29,7 +32,8 @@ use crate::store::{
 pub(super) const INVITATION_COLUMNS: &str = "id, account_id, kind, connector, direction, \
      connection_id, connection_name, allowed_emails, expires_at, max_uses, use_count, \
      language, prefill, locked_fields, end_user, redirect_url, send_email, metadata, \
-     created_at, revoked_at, category, remote_environment, opened_at";
+     created_at, revoked_at, category, remote_environment, opened_at, renewal_requested_at, \
+     renewed_from";
 
 pub(super) fn invitation_row(row: &DbRow) -> StoreResult<Invitation> {
     let kind: String = row.try_get("kind")?;
@@ -59,6 +63,8 @@ pub(super) fn invitation_row(row: &DbRow) -> StoreResult<Invitation> {
         created_at: time(row, "created_at")?,
         revoked_at: maybe_time(row, "revoked_at")?,
         opened_at: maybe_time(row, "opened_at")?,
+        renewal_requested_at: maybe_time(row, "renewal_requested_at")?,
+        renewed_from: row.try_get("renewed_from")?,
     })
 }
 
@@ -69,7 +75,7 @@ fn invitation_statement(
 ) -> StoreResult<String> {
     let sql = format!(
         "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) VALUES {}",
-        placeholders(args, 24)
+        placeholders(args, 26)
     );
     arg(args, inv.id)?;
     arg(args, inv.account_id)?;
@@ -94,6 +100,8 @@ fn invitation_statement(
     arg(args, &inv.category)?;
     arg(args, &inv.remote_environment)?;
     arg(args, inv.opened_at.map(to_millis))?;
+    arg(args, inv.renewal_requested_at.map(to_millis))?;
+    arg(args, inv.renewed_from)?;
     arg(args, token_hash.as_bytes())?;
     Ok(sql)
 }
@@ -233,6 +241,11 @@ impl InvitationStore for Backend {
         if let Some(status) = filter.status {
             push_status(&mut q, status, now);
         }
+        match filter.renewal_requested {
+            Some(true) => q.push(" AND renewal_requested_at IS NOT NULL"),
+            Some(false) => q.push(" AND renewal_requested_at IS NULL"),
+            None => &mut q,
+        };
         push_page(&mut q, page);
         q.build()
             .fetch_all(self.reader())
@@ -260,6 +273,79 @@ impl InvitationStore for Backend {
         .execute(&mut *tx)
         .await?;
         commit_if_changed(tx, done.rows_affected() > 0, events).await
+    }
+
+    async fn resend_invitation(
+        &self,
+        renewed: &Invitation,
+        token_hash: &TokenHash,
+        created: &[NewEvent],
+        revoked: &NewEvent,
+        emails: &[OutboxEmail],
+    ) -> StoreResult<()> {
+        let old = renewed
+            .renewed_from
+            .ok_or_else(|| corrupt("renewed_from"))?;
+        let mut tx = self.writer().begin().await?;
+        // The old one's open renewal request is answered by this resend.
+        sqlx::query(
+            "UPDATE invitations SET renewal_requested_at = NULL \
+             WHERE account_id = $1 AND id = $2",
+        )
+        .bind(renewed.account_id)
+        .bind(old)
+        .execute(&mut *tx)
+        .await?;
+        // `revoke_invitation`'s own write: only the one that revokes it writes the event.
+        let revoking = sqlx::query(
+            "UPDATE invitations SET revoked_at = $3 \
+             WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
+        )
+        .bind(renewed.account_id)
+        .bind(old)
+        .bind(to_millis(renewed.created_at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        let mut batch = Batch::of(|args| invitation_statement(args, renewed, token_hash))?;
+        push_events(
+            &mut batch,
+            created.iter().chain(revoking.then_some(revoked)),
+        )?;
+        for email in emails {
+            batch.push(|args| outbox_statement(args, email))?;
+        }
+        batch.execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_renewal_request(
+        &self,
+        invitation_id: Uuid,
+        now: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> StoreResult<bool> {
+        let now_ms = to_millis(now);
+        let mut tx = self.writer().begin().await?;
+        // `Invitation::records_renewal_request`, re-checked in the write so that two requests
+        // at once record one: expired or fulfilled, not revoked, none within the interval.
+        let recorded = sqlx::query(
+            "UPDATE invitations SET renewal_requested_at = $2 \
+             WHERE id = $1 AND revoked_at IS NULL \
+             AND ((max_uses IS NOT NULL AND use_count >= max_uses) \
+                  OR (expires_at IS NOT NULL AND expires_at <= $2)) \
+             AND (renewal_requested_at IS NULL OR renewal_requested_at <= $3)",
+        )
+        .bind(invitation_id)
+        .bind(now_ms)
+        .bind(now_ms - RENEWAL_REQUEST_INTERVAL.num_milliseconds())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        commit_if_changed(tx, recorded, std::slice::from_ref(event)).await
     }
 
     async fn created_connections(

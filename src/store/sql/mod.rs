@@ -18,4 +18,5 @@ mod keys;
 mod outbox;
 mod results;
 mod shared;
+mod users;
 mod webhooks;

@@ -1,0 +1,137 @@
+//! The owner's console: server-rendered pages under `/console` over the same services as the
+//! API. `session` says who is signed in (and redirects everyone else to the sign-in page) and
+//! checks every form's CSRF token; `auth` is signing in and out and the password links;
+//! `invitations` is seed 001's flow (New > direction > connector > "Create with a temporary
+//! user" > recipient email and connection name > Save); `views` holds the templates.
+
+mod auth;
+mod invitations;
+mod session;
+mod users;
+mod views;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::AppState;
+use super::pages::guard::private_page_headers;
+pub(crate) use super::pages::html;
+use session::Signed;
+use views::{ConsolePage, HomePage, MessagePage};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/assets/console.css", get(style))
+        .route("/console/assets/console.js", get(script))
+        .route("/console/login", get(auth::login_page).post(auth::login))
+        .route("/console/logout", post(auth::logout))
+        .route(
+            "/console/password/forgot",
+            get(auth::forgot_page).post(auth::forgot),
+        )
+        .route(
+            "/console/password/{token}",
+            get(auth::password_page).post(auth::set_password),
+        )
+        .route("/console", get(home))
+        .route("/console/invitations", post(invitations::create))
+        .route("/console/invitations/new", get(invitations::new_page))
+        .route("/console/users", get(users::list).post(users::invite))
+        .route("/console/{*rest}", get(not_found).post(not_found))
+        .layer(from_fn(headers))
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../static/console.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../static/console.js"),
+    )
+}
+
+/// The console's headers: no framing, no inline script or style, nothing cached (pages show
+/// links and secrets once), no referrer (a password link's token is in its path).
+async fn headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    private_page_headers(headers);
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    response
+}
+
+/// A 303 to `to`, with more headers.
+fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// A page of a title and lines from the locale files, for a signed-in user or not.
+fn message(status: StatusCode, page: ConsolePage, title_key: &str, line_keys: &[&str]) -> Response {
+    html(status, MessagePage::new(page, title_key, line_keys))
+}
+
+/// What a failed service call shows: a 403 for a role that may not, 404 for what is not the
+/// account's, 500 (logged, the cause hidden) for the rest.
+fn service_failed(page: ConsolePage, e: crate::service::ServiceError) -> Response {
+    use crate::service::ServiceError;
+    match e {
+        ServiceError::Forbidden => forbidden(page),
+        ServiceError::NotFound(_) => message(
+            StatusCode::NOT_FOUND,
+            page,
+            "console-not-found-title",
+            &["console-not-found-body"],
+        ),
+        other => {
+            tracing::error!(error = %other, "a console request failed");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page,
+                "error-title",
+                &["console-error-body"],
+            )
+        }
+    }
+}
+
+fn forbidden(page: ConsolePage) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        page,
+        "console-forbidden-title",
+        &["console-forbidden-body"],
+    )
+}
+
+/// `GET /console`: the start page.
+async fn home(signed: Signed) -> Response {
+    let page = signed.page("console-home-title");
+    html(StatusCode::OK, HomePage { page })
+}
+
+/// Any other path under `/console`: sign in first, then a 404 page.
+async fn not_found(signed: Signed) -> Response {
+    let page = signed.page("console-not-found-title");
+    message(
+        StatusCode::NOT_FOUND,
+        page,
+        "console-not-found-title",
+        &["console-not-found-body"],
+    )
+}
