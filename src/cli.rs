@@ -298,6 +298,7 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
                 name,
                 number,
                 embed_origins,
+                ..AccountPatch::default()
             };
             let account = portico.update_account(id, patch).await.map_err(explain)?;
             print_json(&json!(account));

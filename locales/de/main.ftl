@@ -112,3 +112,7 @@ mail-invitation-expiry = Der Link ist gültig bis { $expires }.
 renewal-submit = Neuen Link anfordern
 renewal-sent-title = Vielen Dank
 renewal-sent-body = Wenn der Absender diese Verbindung noch wünscht, schickt er Ihnen einen neuen Link.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } bittet Sie, { $connector } zu verbinden
+brand-asks-edit = { $name } bittet Sie, { $connector } erneut zu verbinden

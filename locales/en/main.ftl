@@ -112,3 +112,7 @@ mail-invitation-expiry = The link is valid until { $expires }.
 renewal-submit = Ask for a new link
 renewal-sent-title = Thank you
 renewal-sent-body = If the sender still wants this connection, they will send you a new link.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } asks you to connect { $connector }
+brand-asks-edit = { $name } asks you to reconnect { $connector }

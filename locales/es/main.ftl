@@ -112,3 +112,7 @@ mail-invitation-expiry = El enlace es válido hasta el { $expires }.
 renewal-submit = Pedir un nuevo enlace
 renewal-sent-title = Gracias
 renewal-sent-body = Si el remitente todavía quiere esta conexión, le enviará un nuevo enlace.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } le pide que conecte { $connector }
+brand-asks-edit = { $name } le pide que vuelva a conectar { $connector }

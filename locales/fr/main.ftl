@@ -112,3 +112,7 @@ mail-invitation-expiry = Le lien est valable jusqu’au { $expires }.
 renewal-submit = Demander un nouveau lien
 renewal-sent-title = Merci
 renewal-sent-body = Si l’expéditeur souhaite toujours cette connexion, il vous enverra un nouveau lien.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } vous invite à connecter { $connector }
+brand-asks-edit = { $name } vous invite à reconnecter { $connector }

@@ -112,3 +112,7 @@ mail-invitation-expiry = Il link è valido fino al { $expires }.
 renewal-submit = Chiedi un nuovo link
 renewal-sent-title = Grazie
 renewal-sent-body = Se il mittente desidera ancora questa connessione, le invierà un nuovo link.
+
+# Branding: the account's display name on guest pages and emails.
+brand-asks = { $name } Le chiede di connettere { $connector }
+brand-asks-edit = { $name } Le chiede di riconnettere { $connector }

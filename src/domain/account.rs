@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::FieldError;
-use super::invitation::check_text;
+use super::branding::{Branding, BrandingChanges, BrandingPatch};
+use super::invitation::{check_text, explicit_null};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Account {
@@ -17,6 +18,10 @@ pub struct Account {
     /// The origins whose pages may frame this account's guest pages.
     #[schema(value_type = Vec<String>, example = json!(["https://app.example.com"]))]
     pub embed_origins: Vec<EmbedOrigin>,
+    /// What guest pages and emails show (`domain::branding`); the API renders it with URLs.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub branding: Branding,
 }
 
 /// Longest account name, in characters.
@@ -124,6 +129,11 @@ pub struct AccountPatch {
     #[serde(default)]
     #[schema(example = json!(["https://app.example.com", "http://localhost:3000"]))]
     pub embed_origins: Option<Vec<String>>,
+    /// The branding of guest pages and emails: each key given replaces that part, `null`
+    /// removes it; `"branding": null` removes every part.
+    #[serde(default, deserialize_with = "explicit_null")]
+    #[schema(value_type = Option<BrandingPatch>)]
+    pub branding: Option<Option<BrandingPatch>>,
 }
 
 /// A validated [`AccountPatch`].
@@ -132,6 +142,7 @@ pub struct AccountChanges {
     pub name: Option<String>,
     pub number: Option<i64>,
     pub embed_origins: Option<Vec<EmbedOrigin>>,
+    pub branding: BrandingChanges,
 }
 
 impl AccountPatch {
@@ -151,6 +162,14 @@ impl AccountPatch {
                 None
             }
         };
+        let branding = match self.branding {
+            None => BrandingChanges::default(),
+            Some(None) => BrandingChanges::clear_all(),
+            Some(Some(patch)) => patch.validate().unwrap_or_else(|mut more| {
+                errors.append(&mut more);
+                BrandingChanges::default()
+            }),
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -158,6 +177,7 @@ impl AccountPatch {
             name,
             number: self.number,
             embed_origins,
+            branding,
         })
     }
 }
@@ -384,11 +404,23 @@ mod tests {
             name: Some("  ".into()),
             number: Some(0),
             embed_origins: Some(vec!["https://a.example/path".into()]),
+            branding: Some(Some(BrandingPatch {
+                primary_color: Some(Some("#12".into())),
+                ..BrandingPatch::default()
+            })),
         }
         .validate()
         .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "number", "embed_origins[0]"]);
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "number",
+                "embed_origins[0]",
+                "branding.primary_color"
+            ]
+        );
 
         let changes = AccountPatch {
             name: Some(" Acme ".into()),
@@ -398,6 +430,18 @@ mod tests {
         .unwrap();
         assert_eq!(changes.name.as_deref(), Some("Acme"));
         assert_eq!((changes.number, changes.embed_origins), (None, None));
+        assert!(changes.branding.is_empty());
+
+        let cleared: AccountPatch = serde_json::from_str(r#"{"branding": null}"#).unwrap();
+        assert_eq!(
+            cleared.validate().unwrap().branding,
+            BrandingChanges::clear_all()
+        );
+        let kept: AccountPatch =
+            serde_json::from_str(r#"{"branding": {"display_name": null}}"#).unwrap();
+        let kept = kept.validate().unwrap().branding;
+        assert_eq!(kept.display_name, Some(None));
+        assert_eq!((kept.primary_color, kept.logo), (None, None));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! events, webhooks, the vendors' own request rules, and the values checked at the boundary.
 
 pub mod account;
+pub mod branding;
 pub mod client_ip;
 pub mod connection;
 pub mod connector;

@@ -5,11 +5,14 @@ use uuid::Uuid;
 
 use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::token::new_api_key;
+use crate::domain::account::EmbedOrigin;
 use crate::domain::account::{
-    Account, AccountPatch, ApiKey, Scope, check_account_name, check_account_number,
+    Account, AccountChanges, AccountPatch, ApiKey, Scope, check_account_name, check_account_number,
 };
+use crate::domain::branding::{Branding, BrandingChanges};
 use crate::domain::values::TokenHash;
 use crate::secret::Secret;
+use crate::store::StoredLogo;
 
 /// A number another account holds is a conflict, not a failure of the store.
 fn number_taken<T>(result: crate::store::StoreResult<T>) -> ServiceResult<T> {
@@ -41,6 +44,45 @@ impl Portico {
         let changes = patch.validate().map_err(ServiceError::Invalid)?;
         number_taken(self.store.update_account(id, &changes).await)?
             .ok_or(ServiceError::NotFound(Resource::Account))
+    }
+
+    /// Changes the account's branding from already parsed values (the console's form and the
+    /// API's `branding` both end here); what `changes` leaves out stays.
+    pub async fn update_branding(
+        &self,
+        id: Uuid,
+        changes: BrandingChanges,
+    ) -> ServiceResult<Account> {
+        let changes = AccountChanges {
+            branding: changes,
+            ..AccountChanges::default()
+        };
+        number_taken(self.store.update_account(id, &changes).await)?
+            .ok_or(ServiceError::NotFound(Resource::Account))
+    }
+
+    /// What the guest pages of an account's invitation need of it: the origins that may frame
+    /// them and its branding, in one read (both empty when the account is gone).
+    pub async fn guest_account(
+        &self,
+        account_id: Uuid,
+    ) -> ServiceResult<(Vec<EmbedOrigin>, Branding)> {
+        Ok(self
+            .store
+            .get_account(account_id)
+            .await?
+            .map(|a| (a.embed_origins, a.branding))
+            .unwrap_or_default())
+    }
+
+    /// The logo whose bytes hash to `hash` (64 lowercase hex digits; anything else is none).
+    pub async fn logo(&self, hash: &str) -> ServiceResult<Option<StoredLogo>> {
+        let well_formed =
+            hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !well_formed {
+            return Ok(None);
+        }
+        Ok(self.store.get_logo(hash).await?)
     }
 
     /// Creates a key for the account; the key itself is returned only here.

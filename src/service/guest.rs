@@ -579,6 +579,7 @@ impl Portico {
                             )],
                         )
                     ),
+                    brand: self.guest_mail_brand(guest).await?,
                 },
                 now,
             )?

@@ -8,6 +8,7 @@ use super::views::{InvitationObject, to_json};
 use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::crypto::binding;
 use crate::crypto::token::{random_token, sha256};
+use crate::domain::branding::Branding;
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::invitation::{
     Invitation, InvitationKind, Limits, NewInvitation, OnDuplicate, Target,
@@ -213,7 +214,13 @@ impl Portico {
         let mut created = public;
         let url = format!("{}/g/{}", self.settings.public_url, token.expose());
         let emails = if invitation.send_email {
-            self.invitation_emails(&invitation, &url)?
+            let branding = self
+                .store
+                .get_account(account_id)
+                .await?
+                .map(|a| a.branding)
+                .unwrap_or_default();
+            self.invitation_emails(&invitation, &url, &branding)?
         } else {
             Vec::new()
         };
@@ -348,6 +355,7 @@ impl Portico {
         &self,
         invitation: &Invitation,
         url: &str,
+        branding: &Branding,
     ) -> ServiceResult<Vec<OutboxEmail>> {
         let lang = invitation.language.as_str();
         let connector = match invitation.connector.as_deref() {
@@ -387,17 +395,25 @@ impl Portico {
                 .map(String::as_str)
                 .collect()
         };
+        let edit = invitation.kind == InvitationKind::EditConnection;
+        let brand = self.mail_brand(lang, branding, connector, edit);
+        // With a display name the subject is "{name} asks you to connect {connector}" too.
+        let subject = match brand.as_ref().and_then(|b| b.asks.clone()) {
+            Some(asks) => asks,
+            None => t_args(
+                lang,
+                "mail-invitation-subject",
+                &[("connector", Arg::from(connector))],
+            ),
+        };
         let mut emails = Vec::new();
         for to in recipients {
             let draft = Draft {
                 account_id: invitation.account_id,
                 to,
-                subject: t_args(
-                    lang,
-                    "mail-invitation-subject",
-                    &[("connector", Arg::from(connector))],
-                ),
+                subject: subject.clone(),
                 text: text.clone(),
+                brand: brand.clone(),
             };
             emails.extend(self.compose_email(draft, invitation.created_at)?);
         }

@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 use super::{Portico, ServiceResult};
 use crate::crypto::binding;
+use crate::domain::branding::Branding;
+use crate::i18n::{Arg, t_args};
 use crate::store::OutboxEmail;
 
 /// A message to compose: recipient, subject, plain text; the HTML part is derived.
@@ -16,6 +18,21 @@ pub struct Draft<'a> {
     pub to: &'a str,
     pub subject: String,
     pub text: String,
+    /// The account's branding, shown above the text.
+    pub brand: Option<MailBrand>,
+}
+
+/// What an email shows of the account's branding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailBrand {
+    /// "{display name} asks you to connect {connector}", with a display name.
+    pub asks: Option<String>,
+    /// The display name: the logo's `alt`.
+    pub name: String,
+    /// The logo's absolute URL (under the public URL).
+    pub logo_url: Option<String>,
+    /// `#rrggbb`: a bar above the message.
+    pub colour: Option<String>,
 }
 
 fn escape_html(s: &str) -> String {
@@ -26,6 +43,60 @@ fn escape_html(s: &str) -> String {
 }
 
 impl Portico {
+    /// The account's branding in an email about `connector` (`edit`: a reconnect), in `lang`;
+    /// `None` for an account without branding.
+    pub(crate) fn mail_brand(
+        &self,
+        lang: &str,
+        branding: &Branding,
+        connector: &str,
+        edit: bool,
+    ) -> Option<MailBrand> {
+        if branding == &Branding::default() {
+            return None;
+        }
+        let name = branding.display_name.as_ref().map(|n| n.as_str());
+        Some(MailBrand {
+            asks: name.map(|name| {
+                t_args(
+                    lang,
+                    if edit {
+                        "brand-asks-edit"
+                    } else {
+                        "brand-asks"
+                    },
+                    &[
+                        ("name", Arg::from(name)),
+                        ("connector", Arg::from(connector)),
+                    ],
+                )
+            }),
+            name: name.unwrap_or_default().to_string(),
+            logo_url: branding
+                .logo_path()
+                .map(|path| format!("{}{path}", self.settings.public_url)),
+            colour: branding.primary_color.map(|c| c.css()),
+        })
+    }
+
+    /// The branding of an email to a guest of this session (the code email), from its
+    /// account.
+    pub(crate) async fn guest_mail_brand(
+        &self,
+        guest: &super::guest::Guest,
+    ) -> ServiceResult<Option<MailBrand>> {
+        let invitation = &guest.invitation;
+        let Some(account) = self.store.get_account(invitation.account_id).await? else {
+            return Ok(None);
+        };
+        let connector = match self.guest_connector(guest) {
+            Some(spec) => spec.name.as_str(),
+            None => invitation.category.as_deref().unwrap_or_default(),
+        };
+        let edit = invitation.kind == crate::domain::invitation::InvitationKind::EditConnection;
+        Ok(self.mail_brand(&guest.session.language, &account.branding, connector, edit))
+    }
+
     /// Builds and seals the message; `None` when the address cannot be written as a mailbox
     /// (it was validated before, so this only guards odd input).
     pub(crate) fn compose_email(
@@ -40,8 +111,35 @@ impl Portico {
             tracing::warn!("an email could not be addressed and was dropped");
             return Ok(None);
         };
+        // The branding heads the HTML part (its colour as a bar, its logo, the "asks you"
+        // line) and the plain text starts with the line; everything from the account escaped.
+        let mut header = String::new();
+        let mut text = draft.text.clone();
+        if let Some(brand) = &draft.brand {
+            if let Some(colour) = &brand.colour {
+                header.push_str(&format!(
+                    "<div style=\"border-top: 4px solid {}; margin: 0 0 16px\"></div>",
+                    escape_html(colour)
+                ));
+            }
+            if let Some(logo) = &brand.logo_url {
+                header.push_str(&format!(
+                    "<p><img src=\"{}\" alt=\"{}\" height=\"48\" \
+                     style=\"display: block; height: 48px; width: auto; max-width: 240px\"></p>",
+                    escape_html(logo),
+                    escape_html(&brand.name)
+                ));
+            }
+            if let Some(asks) = &brand.asks {
+                header.push_str(&format!(
+                    "<p style=\"font-size: 18px; font-weight: 600\">{}</p>",
+                    escape_html(asks)
+                ));
+                text = format!("{asks}\n\n{text}");
+            }
+        }
         let html = format!(
-            "<!doctype html><html><body><p>{}</p></body></html>",
+            "<!doctype html><html><body>{header}<p>{}</p></body></html>",
             escape_html(&draft.text).replace('\n', "<br>")
         );
         let id = Uuid::now_v7();
@@ -52,7 +150,7 @@ impl Portico {
             .from(from)
             .to(to)
             .subject(draft.subject)
-            .multipart(MultiPart::alternative_plain_html(draft.text, html))
+            .multipart(MultiPart::alternative_plain_html(text, html))
             .expect("a message with from, to and a body builds");
         let (data_key, wrapped) = self.keyring.new_data_key(&binding::outbox_email(id))?;
         let formatted = String::from_utf8_lossy(&message.formatted()).into_owned();

@@ -94,6 +94,7 @@ impl Portico {
             to,
             subject: t(lang, subject),
             text: t_args(lang, body, &[("url", Arg::from(url.expose().as_str()))]),
+            brand: None,
         };
         self.compose_email(draft, self.now())
     }

@@ -7,6 +7,13 @@ use uuid::Uuid;
 use super::StoreResult;
 use crate::domain::account::{Account, AccountChanges};
 
+/// A stored logo, as `GET /g/assets/logos/{hash}` serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLogo {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     async fn create_account(
@@ -18,11 +25,13 @@ pub trait AccountStore: Send + Sync {
     async fn count_accounts(&self) -> StoreResult<i64>;
     async fn get_account(&self, id: Uuid) -> StoreResult<Option<Account>>;
     async fn get_account_by_number(&self, number: i64) -> StoreResult<Option<Account>>;
-    /// Applies the changes; `None` if there is no such account, `Conflict` if the number is
-    /// another account's.
+    /// Applies the changes (branding and logo included) in one transaction; `None` if there is
+    /// no such account, `Conflict` if the number is another account's.
     async fn update_account(
         &self,
         id: Uuid,
         changes: &AccountChanges,
     ) -> StoreResult<Option<Account>>;
+    /// The logo whose bytes have this hex SHA-256, whichever account holds it.
+    async fn get_logo(&self, hash: &str) -> StoreResult<Option<StoredLogo>>;
 }

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub use accounts::AccountStore;
+pub use accounts::{AccountStore, StoredLogo};
 pub use connections::ConnectionStore;
 pub use data_keys::{DataKeyStore, KeyHolder};
 pub use events::EventStore;

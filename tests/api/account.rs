@@ -47,6 +47,7 @@ async fn the_key_reads_its_own_account(app: TestApp) {
             "number": app.account.number,
             "name": "Test account",
             "embed_origins": [],
+            "branding": {"display_name": null, "primary_color": null, "logo_url": null},
         })
     );
 }
@@ -149,7 +150,7 @@ async fn too_many_origins_name_and_number_are_refused_per_field(app: TestApp) {
         .await;
     assert_eq!(long.assert_problem(422), ["name"]);
 
-    let unknown = app.patch("/v1/account", json!({"branding": {}})).await;
+    let unknown = app.patch("/v1/account", json!({"theme": {}})).await;
     unknown.assert_problem(422);
 
     let after = app.get("/v1/account").await.json;

@@ -4,6 +4,7 @@ mod helpers;
 
 mod account;
 mod api_errors;
+mod branding;
 mod browser;
 mod checks;
 mod cli;

@@ -151,6 +151,8 @@ pub struct Framing {
     pub origins: Vec<EmbedOrigin>,
     /// A frame navigation for an account that lists embed origins.
     pub framed: bool,
+    /// The account's branding, read with its origins (pages show it, framed or not).
+    pub branding: crate::domain::branding::Branding,
 }
 
 impl Framing {
@@ -158,6 +160,7 @@ impl Framing {
         Framing {
             framed: !origins.is_empty() && frame_navigation(headers),
             origins,
+            branding: Default::default(),
         }
     }
 

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use super::{AppState, ClientIp};
 use crate::checks::{CheckFailure, Reason};
 use crate::crypto::csrf;
+use crate::domain::branding::Colour;
 use crate::domain::guest::{CODE_DIGITS, CodeCheck, LockScope};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::i18n::{Arg, t, t_args};
@@ -28,10 +29,18 @@ use crate::service::guest::{CodeRequest, FormProblem, Guest, GuestError, Step, S
 use guard::Framing;
 pub use guard::GuestLimits;
 use views::{
-    CodePage, EmailPage, EmbedView, FormPage, GonePage, MessagePage, Page, PickPage, RenewalForm,
+    BrandView, CodePage, EmailPage, EmbedView, FormPage, GonePage, MessagePage, Page, PickPage,
+    RenewalForm,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
+    // Branding assets are named by their content (a logo's SHA-256, a colour), so they are
+    // cached forever: outside `guard::headers`, which makes every page `no-store`.
+    let brand_assets = Router::new()
+        .route("/g/assets/logos/{hash}", get(logo))
+        .route("/g/assets/brand/{file}", get(brand_stylesheet))
+        .layer(from_fn_with_state(state.clone(), limit_per_ip))
+        .layer(from_fn(asset_headers));
     Router::new()
         .route("/g/assets/style.css", get(style))
         .route("/g/assets/embed.js", get(embed_script))
@@ -46,6 +55,74 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/g/{token}/renew", post(ask_for_renewal))
         .layer(from_fn_with_state(state, limit_per_ip))
         .layer(from_fn(guard::headers))
+        .merge(brand_assets)
+}
+
+/// What every answer of the branding assets carries, a refusal (404, 429) included: no
+/// sniffing, nothing it may load or run, no framing; and only a success is cached.
+async fn asset_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let success = response.status().is_success();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(header::HeaderValue::from_static("default-src 'none'"));
+    if !success {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
+}
+
+/// How a branding asset is cached: forever, since its URL names its content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `GET /g/assets/logos/{hash}`: an account's logo, with the type it was checked to be.
+async fn logo(State(state): State<AppState>, Path(hash): Path<String>) -> Response {
+    match state.portico.logo(&hash).await {
+        Ok(Some(logo)) => (
+            [
+                (header::CONTENT_TYPE, logo.content_type),
+                (header::CACHE_CONTROL, IMMUTABLE.to_string()),
+            ],
+            logo.bytes,
+        )
+            .into_response(),
+        Ok(None) => asset_not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "a logo could not be read");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /g/assets/brand/{rrggbb}.css`: the custom properties of one primary colour.
+async fn brand_stylesheet(Path(file): Path<String>) -> Response {
+    let colour = file
+        .strip_suffix(".css")
+        .filter(|hex| hex.len() == 6 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .and_then(|hex| Colour::parse(&format!("#{hex}")).ok());
+    match colour {
+        Some(colour) => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, IMMUTABLE),
+            ],
+            colour.stylesheet(),
+        )
+            .into_response(),
+        None => asset_not_found(),
+    }
+}
+
+fn asset_not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
 }
 
 async fn style() -> impl IntoResponse {
@@ -384,9 +461,9 @@ async fn open_link(
     if !state.guest_limits.allow_invitation(invitation.id) {
         return too_many(&invitation.language);
     }
-    let framing = match portico.embed_origins(invitation.account_id).await {
-        Ok(origins) => Framing::new(&headers, origins),
-        Err(e) => return e.into_response(),
+    let framing = match page_framing(&state, &headers, invitation.account_id).await {
+        Ok(framing) => framing,
+        Err(response) => return response,
     };
     let cookie = guard::session_cookie(&headers, &portico.settings.public_url);
     let mut guest = match portico.open_link(invitation, cookie.as_ref()).await {
@@ -431,12 +508,32 @@ async fn framing_of(
     headers: &HeaderMap,
     guest: &Guest,
 ) -> Result<Framing, Response> {
-    state
+    page_framing(state, headers, guest.invitation.account_id).await
+}
+
+/// The framing of a page of the account's invitation, with the account's branding (one read).
+async fn page_framing(
+    state: &AppState,
+    headers: &HeaderMap,
+    account_id: uuid::Uuid,
+) -> Result<Framing, Response> {
+    let (origins, branding) = state
         .portico
-        .embed_origins(guest.invitation.account_id)
+        .guest_account(account_id)
         .await
-        .map(|origins| Framing::new(headers, origins))
-        .map_err(IntoResponse::into_response)
+        .map_err(|e| GuestError::Service(e).into_response())?;
+    let mut framing = Framing::new(headers, origins);
+    framing.branding = branding;
+    Ok(framing)
+}
+
+/// The account's branding on a page; `connector` (name, reconnect) for the "asks you" line.
+fn brand_view(framing: &Framing, lang: &str, connector: Option<(&str, bool)>) -> Option<BrandView> {
+    BrandView::new(lang, &framing.branding, connector)
+}
+
+fn is_edit(guest: &Guest) -> bool {
+    guest.invitation.kind == InvitationKind::EditConnection
 }
 
 /// `GET /g/s`: the step the session is at.
@@ -487,10 +584,12 @@ fn email_page(
 ) -> EmailPage {
     let mut page = Page::new(&guest.session.language, "email-title");
     page.embed = embed_view(framing, None);
+    let connector = connector_name(state, guest);
+    page.brand = brand_view(framing, page.lang, Some((&connector, is_edit(guest))));
     EmailPage {
         page,
         connection: guest.invitation.connection_name.clone(),
-        connector: connector_name(state, guest),
+        connector,
         csrf: csrf::token(&guest.cookie),
         email: email.to_string(),
         error,
@@ -507,10 +606,12 @@ fn code_page(
     let lang = &guest.session.language;
     let mut page = Page::new(lang, "code-title");
     page.embed = embed_view(framing, None);
+    let connector = connector_name(state, guest);
+    page.brand = brand_view(framing, page.lang, Some((&connector, is_edit(guest))));
     CodePage {
         page,
         connection: guest.invitation.connection_name.clone(),
-        connector: connector_name(state, guest),
+        connector,
         csrf: csrf::token(&guest.cookie),
         email: email.to_string(),
         intro: t_args(
@@ -555,6 +656,15 @@ fn form_page(
         general_error,
     );
     page.page.embed = embed_view(framing, None);
+    // With a display name, "{name} asks you to connect {connector}" is the form's heading.
+    page.page.brand =
+        brand_view(framing, page.page.lang, Some((&spec.name, is_edit(guest)))).map(|mut brand| {
+            if let Some(asks) = brand.asks.take() {
+                page.page.title = asks.clone();
+                page.heading = asks;
+            }
+            brand
+        });
     let mut response = framing.apply(html(status, page));
     // A framed submission ends on the done page, never in a redirect.
     if !framing.framed {
@@ -590,6 +700,8 @@ fn pick_page(
         error,
     );
     page.page.embed = embed_view(framing, None);
+    let category = connector_name(state, guest);
+    page.page.brand = brand_view(framing, page.page.lang, Some((&category, is_edit(guest))));
     framing.apply(html(status, page))
 }
 
@@ -781,6 +893,7 @@ async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Submitted::Done { result, .. } => {
             let mut page = Page::new(&lang, "done-title");
             page.embed = embed_view(&framing, Some(result.expose().clone()));
+            page.brand = brand_view(&framing, page.lang, None);
             let lines = vec![page.ta("done-body", "connection", &guest.invitation.connection_name)];
             framing.apply(html(
                 StatusCode::OK,

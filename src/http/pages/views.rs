@@ -5,6 +5,7 @@ use askama::Template;
 use serde_json::{Map, Value};
 
 use crate::domain::LANGUAGES;
+use crate::domain::branding::Branding;
 use crate::domain::connector::{ConnectorSpec, FieldType};
 use crate::i18n::{self, Arg, t, t_args};
 use crate::service::guest::FormProblem;
@@ -22,6 +23,56 @@ pub struct Page {
     pub languages: Vec<LanguageLink>,
     /// Set on a page shown in a frame of an embed origin: what `embed.js` needs.
     pub embed: Option<EmbedView>,
+    /// The account's branding, when it has any.
+    pub brand: Option<BrandView>,
+}
+
+/// What a page shows of the account's branding (`domain::branding`).
+#[derive(Clone)]
+pub struct BrandView {
+    /// The display name: the logo's `alt`.
+    pub name: String,
+    /// The logo's path (`/g/assets/logos/{hash}`).
+    pub logo: Option<String>,
+    /// The colour's stylesheet (`/g/assets/brand/{rrggbb}.css`).
+    pub stylesheet: Option<String>,
+    /// "{display name} asks you to connect {connector}", shown above the page's own heading.
+    pub asks: Option<String>,
+}
+
+impl BrandView {
+    /// `None` for an account without branding. `connector` (its name, and whether the
+    /// invitation is a reconnect) makes the "asks you to connect" line, with a display name.
+    pub fn new(lang: &str, branding: &Branding, connector: Option<(&str, bool)>) -> Option<Self> {
+        if branding == &Branding::default() {
+            return None;
+        }
+        let name = branding
+            .display_name
+            .as_ref()
+            .map(|n| n.as_str().to_string());
+        let asks = match (&name, connector) {
+            (Some(name), Some((connector, edit))) => Some(t_args(
+                lang,
+                if edit {
+                    "brand-asks-edit"
+                } else {
+                    "brand-asks"
+                },
+                &[
+                    ("name", Arg::from(name.as_str())),
+                    ("connector", Arg::from(connector)),
+                ],
+            )),
+            _ => None,
+        };
+        Some(BrandView {
+            name: name.unwrap_or_default(),
+            logo: branding.logo_path(),
+            stylesheet: branding.stylesheet_path(),
+            asks,
+        })
+    }
 }
 
 /// What a framed page hands `embed.js`, as data attributes of `<body>`.
@@ -53,6 +104,7 @@ impl Page {
             title: t(lang, title_key),
             languages: language_links(lang),
             embed: None,
+            brand: None,
         }
     }
 
