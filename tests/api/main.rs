@@ -10,6 +10,7 @@ mod cli;
 mod compat;
 mod connections;
 mod console;
+mod console_invitations;
 mod egress;
 mod embedded;
 mod events;
