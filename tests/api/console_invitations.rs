@@ -214,6 +214,10 @@ async fn the_timeline_follows_a_real_guest_flow(app: TestApp) {
         }))
         .await;
     let token = invitation["token"].as_str().unwrap().to_string();
+    // Another invitation nobody opens: its timeline holds none of the first one's events.
+    let untouched = app
+        .create_invitation(json!({"connection_name": "Untouched"}))
+        .await;
     let failed = guest_submits(&app, &url_of(&invitation), "invalid").await;
     assert_ne!(failed.status, 303, "{}", failed.text);
     app.clock.advance(Duration::seconds(5));
@@ -250,6 +254,15 @@ async fn the_timeline_follows_a_real_guest_flow(app: TestApp) {
         .unwrap()
         .to_string();
     assert!(body.contains(&format!("href=\"/console/connections/{connection}\"")));
+    let other = console.get(&page_of(&untouched)).await;
+    assert!(
+        other.body.contains("<span>Created</span>"),
+        "{}",
+        other.body
+    );
+    for text in ["opened the link", "check failed", "Completed", "Every use"] {
+        assert!(!other.body.contains(text), "{text} in {}", other.body);
+    }
     // The list says completed too.
     let list = console.get("/console/invitations").await;
     assert!(list.body.contains("completed"));
@@ -408,6 +421,37 @@ async fn a_renewal_request_is_shown_and_send_a_new_link_answers_it(app: TestApp)
         page.body
             .contains("<span>The guest asked for a new link</span>")
     );
+}
+
+both!(a_resend_that_cannot_be_made_again_says_so_and_changes_nothing);
+async fn a_resend_that_cannot_be_made_again_says_so_and_changes_nothing(app: TestApp) {
+    let connection = app.create_connection("k").await;
+    let old = app
+        .create_invitation(json!({"kind": "edit_connection", "connection_id": connection["id"]}))
+        .await;
+    let deleted = app
+        .delete(&format!("/v1/connections/{}", id_of(&connection)))
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text);
+    let events = event_count(&app).await;
+    let mut console = signed_in_owner(&app).await;
+    let page = post_action(&mut console, &old, "resend").await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("cannot be sent again"), "{}", page.body);
+    assert_eq!(read(&app, &old).await["status"], "active");
+    assert_eq!(
+        app.get("/v1/invitations").await.json["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(event_count(&app).await, events);
 }
 
 both!(revoke_and_resend_without_their_csrf_token_are_403_and_change_nothing);

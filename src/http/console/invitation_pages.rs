@@ -624,3 +624,89 @@ pub async fn back_to_invitation(_signed: Signed, Path(id): Path<String>) -> Resp
         None => see_other("/console/invitations"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::user::{ConsoleUser, Role};
+    use serde_json::json;
+
+    fn frame() -> ConsolePage {
+        let user = ConsoleUser {
+            id: Uuid::nil(),
+            account_id: Uuid::nil(),
+            email: "o@example.com".into(),
+            role: Role::Member,
+            language: None,
+            has_password: true,
+            created_at: DateTime::from_timestamp(0, 0).unwrap(),
+        };
+        ConsolePage::signed("en", "console-invitations-title", &user, "t".into())
+    }
+
+    fn event(kind: &str, data: Value) -> Event {
+        Event {
+            id: Uuid::nil(),
+            kind: kind.into(),
+            timestamp: DateTime::from_timestamp(1_764_072_000, 0).unwrap(),
+            data,
+        }
+    }
+
+    #[test]
+    fn page_links_keep_the_filters_and_escape_them() {
+        let filters = Filters {
+            status: Some(InvitationStatus::Expired),
+            connector: Some("sandbox".into()),
+            q: "a&b c".into(),
+            renewal: true,
+        };
+        let href = filters.href(("cursor", Uuid::nil()));
+        assert_eq!(
+            href,
+            "/console/invitations?status=expired&connector=sandbox&q=a%26b+c&renewal=1\
+             &cursor=00000000-0000-0000-0000-000000000000"
+        );
+    }
+
+    #[test]
+    fn unknown_filter_values_are_no_filter() {
+        let query = ListQuery {
+            status: Some("deleted".into()),
+            connector: Some("  ".into()),
+            renewal: Some("yes".into()),
+            ..ListQuery::default()
+        };
+        let filters = Filters::of(&query);
+        assert!(filters.status.is_none() && filters.connector.is_none() && !filters.renewal);
+        assert_eq!(cursor(Some("not-an-id")), None);
+    }
+
+    #[test]
+    fn the_timeline_tells_what_happened_and_leaves_out_the_rest() {
+        let page = frame();
+        let created = timeline_entry(&page, &event("invitation.created", json!({}))).unwrap();
+        assert_eq!(
+            (created.kind, created.text.as_str()),
+            ("created", "Created")
+        );
+        let resent = timeline_entry(
+            &page,
+            &event("invitation.created", json!({"renewed_from": Uuid::nil()})),
+        )
+        .unwrap();
+        assert!(resent.text.contains("resend"));
+        let failed = timeline_entry(
+            &page,
+            &event("connection.check_failed", json!({"detail": "rejected"})),
+        )
+        .unwrap();
+        assert_eq!(failed.kind, "failed");
+        assert_eq!(failed.detail.as_deref(), Some("rejected"));
+        let done =
+            timeline_entry(&page, &event("connection.created", json!({"name": "HR"}))).unwrap();
+        assert!(done.text.contains("HR") && done.kind == "completed");
+        assert_eq!(done.at.text, "2025-11-25 12:00 UTC");
+        assert!(timeline_entry(&page, &event("connection.credentials_read", json!({}))).is_none());
+    }
+}
