@@ -709,4 +709,35 @@ mod tests {
         assert_eq!(done.at.text, "2025-11-25 12:00 UTC");
         assert!(timeline_entry(&page, &event("connection.credentials_read", json!({}))).is_none());
     }
+
+    #[test]
+    fn every_page_text_is_in_every_language() {
+        let english = include_str!("../../../locales/en/console.ftl");
+        let ours = english
+            .split("# Invitations: the list")
+            .nth(1)
+            .expect("the section of these pages");
+        for key in ours
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
+        {
+            for lang in crate::domain::LANGUAGES {
+                let text = crate::i18n::t(lang, key);
+                assert!(!text.is_empty() && text != key, "{key} in {lang}");
+            }
+        }
+        // Each file parses: its last text is its own, not English's fallback.
+        for (lang, text) in [
+            ("de", "Die vorherige Einladung"),
+            ("fr", "L’invitation précédente"),
+            ("it", "L’invito precedente"),
+            ("es", "La invitación anterior"),
+        ] {
+            assert_eq!(crate::i18n::t(lang, "console-resent-old-page"), text);
+            assert_ne!(
+                crate::i18n::t(lang, "console-inv-revoke-help"),
+                crate::i18n::t("en", "console-inv-revoke-help")
+            );
+        }
+    }
 }
