@@ -34,4 +34,26 @@ impl Portico {
             .await?
             .ok_or(ServiceError::NotFound(Resource::Event))
     }
+
+    /// The events about one of the account's invitations, oldest first, at most `limit` (its
+    /// timeline); another account's invitation is not found.
+    pub async fn invitation_events(
+        &self,
+        account_id: Uuid,
+        invitation_id: Uuid,
+        limit: i64,
+    ) -> ServiceResult<Vec<Event>> {
+        if self
+            .store
+            .get_invitation(account_id, invitation_id)
+            .await?
+            .is_none()
+        {
+            return Err(ServiceError::NotFound(Resource::Invitation));
+        }
+        Ok(self
+            .store
+            .invitation_events(account_id, invitation_id, limit)
+            .await?)
+    }
 }

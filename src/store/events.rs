@@ -17,4 +17,14 @@ pub trait EventStore: Send + Sync {
         after: Option<Uuid>,
         limit: i64,
     ) -> StoreResult<Vec<Event>>;
+    /// The events about one invitation, oldest first, at most `limit`: its own
+    /// (`invitation.*`, whose `data` is the invitation) and those naming it as
+    /// `data.invitation_id` (connections created or updated through it, failed checks,
+    /// renewal requests).
+    async fn invitation_events(
+        &self,
+        account_id: Uuid,
+        invitation_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>>;
 }

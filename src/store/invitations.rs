@@ -20,6 +20,12 @@ pub struct InvitationFilter {
     pub connector: Option<String>,
     /// `true`: only those with an open renewal request; `false`: only those without.
     pub renewal_requested: Option<bool>,
+    /// Only those whose connection name, `end_user.email` or an allowed email contains it
+    /// (any case; `%` and `_` match themselves).
+    pub q: Option<String>,
+    /// Only those newer than this id, the page just before it (the console's "Newer"): the
+    /// page's `before` is then ignored, and the page still comes newest first.
+    pub after: Option<Uuid>,
 }
 
 /// A stored reply to a create request with an `Idempotency-Key`: the response is sealed with a

@@ -12,6 +12,7 @@ mod compat;
 mod connections;
 mod console;
 mod console_browser;
+mod console_invitations;
 mod egress;
 mod embedded;
 mod events;

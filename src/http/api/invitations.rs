@@ -129,6 +129,7 @@ async fn list_invitations(
         kind: query.kind,
         connector: query.connector,
         renewal_requested: query.renewal_requested,
+        ..InvitationFilter::default()
     };
     let data = state
         .portico

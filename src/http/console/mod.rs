@@ -2,9 +2,11 @@
 //! API. `session` says who is signed in (and redirects everyone else to the sign-in page) and
 //! checks every form's CSRF token; `auth` is signing in and out and the password links;
 //! `invitations` is seed 001's flow (New > direction > connector > "Create with a temporary
-//! user" > recipient email and connection name > Save); `views` holds the templates.
+//! user" > recipient email and connection name > Save); `invitation_pages` is the list of
+//! invitations, one invitation's page, revoke and resend; `views` holds the templates.
 
 mod auth;
+mod invitation_pages;
 mod invitations;
 mod session;
 mod users;
@@ -38,8 +40,20 @@ pub fn router() -> Router<AppState> {
             get(auth::password_page).post(auth::set_password),
         )
         .route("/console", get(home))
-        .route("/console/invitations", post(invitations::create))
+        .route(
+            "/console/invitations",
+            get(invitation_pages::list).post(invitations::create),
+        )
         .route("/console/invitations/new", get(invitations::new_page))
+        .route("/console/invitations/{id}", get(invitation_pages::detail))
+        .route(
+            "/console/invitations/{id}/revoke",
+            get(invitation_pages::back_to_invitation).post(invitation_pages::revoke),
+        )
+        .route(
+            "/console/invitations/{id}/resend",
+            get(invitation_pages::back_to_invitation).post(invitation_pages::resend),
+        )
         .route("/console/users", get(users::list).post(users::invite))
         .route("/console/{*rest}", get(not_found).post(not_found))
         .layer(from_fn(headers))

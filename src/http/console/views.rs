@@ -35,8 +35,9 @@ pub struct ConsolePage {
 }
 
 /// The sections of the navigation, and who sees each.
-const SECTIONS: [(&str, &str, Option<Action>); 3] = [
+const SECTIONS: [(&str, &str, Option<Action>); 4] = [
     ("/console", "console-nav-home", None),
+    ("/console/invitations", "console-nav-invitations", None),
     ("/console/invitations/new", "console-nav-new", None),
     ("/console/users", "console-nav-users", None),
 ];

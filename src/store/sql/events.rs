@@ -123,4 +123,28 @@ impl EventStore for Backend {
             .map(event_row)
             .collect()
     }
+
+    async fn invitation_events(
+        &self,
+        account_id: Uuid,
+        invitation_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>> {
+        // `->>` reads a JSON member as text on both backends. No index serves it: this reads
+        // the account's events, for one owner's page at a time.
+        sqlx::query(
+            "SELECT id, type, data, created_at FROM events WHERE account_id = $1 \
+             AND ((type LIKE 'invitation.%' AND data ->> 'id' = $2) \
+                  OR data ->> 'invitation_id' = $2) \
+             ORDER BY seq LIMIT $3",
+        )
+        .bind(account_id)
+        .bind(invitation_id.to_string())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?
+        .iter()
+        .map(event_row)
+        .collect()
+    }
 }

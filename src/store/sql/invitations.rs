@@ -108,6 +108,25 @@ fn invitation_statement(
 
 /// Narrows `q` to the invitations whose `Invitation::status` at `now` is `status`, with the
 /// same precedence: revoked, fulfilled, expired, active.
+/// The search of the console's list: `text` in the connection name, `end_user.email` or the
+/// allowed emails (their JSON text), any case, with LIKE's wildcards escaped.
+fn push_search(q: &mut QueryBuilder<Db>, text: &str) {
+    let pattern = format!(
+        "%{}%",
+        text.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    q.push(" AND (lower(connection_name) LIKE ")
+        .push_bind(pattern.clone())
+        .push(" ESCAPE '\\' OR lower(COALESCE(end_user ->> 'email', '')) LIKE ")
+        .push_bind(pattern.clone())
+        .push(" ESCAPE '\\' OR lower(CAST(allowed_emails AS TEXT)) LIKE ")
+        .push_bind(pattern)
+        .push(" ESCAPE '\\')");
+}
+
 fn push_status(q: &mut QueryBuilder<Db>, status: InvitationStatus, now: DateTime<Utc>) {
     const UNREVOKED: &str = " AND revoked_at IS NULL";
     const OPEN_USES: &str = " AND (max_uses IS NULL OR use_count < max_uses)";
@@ -246,13 +265,33 @@ impl InvitationStore for Backend {
             Some(false) => q.push(" AND renewal_requested_at IS NULL"),
             None => &mut q,
         };
-        push_page(&mut q, page);
-        q.build()
+        if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            push_search(&mut q, text);
+        }
+        let Some(after) = filter.after else {
+            push_page(&mut q, page);
+            return q
+                .build()
+                .fetch_all(self.reader())
+                .await?
+                .iter()
+                .map(invitation_row)
+                .collect();
+        };
+        // The page just newer than `after`: the oldest `limit` of those, shown newest first.
+        q.push(" AND id > ")
+            .push_bind(after)
+            .push(" ORDER BY id ASC LIMIT ")
+            .push_bind(page.limit);
+        let mut found = q
+            .build()
             .fetch_all(self.reader())
             .await?
             .iter()
             .map(invitation_row)
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        found.reverse();
+        Ok(found)
     }
 
     async fn revoke_invitation(
