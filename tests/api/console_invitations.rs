@@ -546,17 +546,6 @@ async fn a_member_may_use_the_invitation_pages(app: TestApp) {
     assert_eq!(read(&app, &fresh).await["status"], "revoked");
 }
 
-/// Saves a screenshot at 1280 px wide (the harness's own check is for phone widths).
-async fn wide_screenshot(browser: &Browser, name: &str) {
-    browser.viewport(1280, 900).await;
-    let png = browser.client.screenshot().await.expect("screenshot");
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}-1280px.png")), png).unwrap();
-    browser.viewport(390, 844).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_revoke_and_renewal_in_chromium() {
     let app = spawn(Backend::Sqlite).await;
@@ -594,7 +583,7 @@ async fn console_revoke_and_renewal_in_chromium() {
         .await;
     browser.wait_for_text("h1", "Invitations").await;
     browser.screenshot("list-390px").await;
-    wide_screenshot(&browser, &format!("{name}-list")).await;
+    browser.screenshots(&format!("{name}-list")).await;
 
     // Revoke the active one: open it, confirm, and its link is gone.
     browser
@@ -602,7 +591,7 @@ async fn console_revoke_and_renewal_in_chromium() {
         .await;
     browser.wait_for_text("h1", "Acme HR").await;
     browser.screenshot("detail-390px").await;
-    wide_screenshot(&browser, &format!("{name}-detail")).await;
+    browser.screenshots(&format!("{name}-detail")).await;
     browser.click("details.confirm summary").await;
     browser.click("details.confirm button[type=submit]").await;
     browser
@@ -627,14 +616,14 @@ async fn console_revoke_and_renewal_in_chromium() {
         .wait_for_text(".renewal-request h2", "The guest asked for a new link")
         .await;
     browser.screenshot("renewal-390px").await;
-    wide_screenshot(&browser, &format!("{name}-renewal")).await;
+    browser.screenshots(&format!("{name}-renewal")).await;
     browser.click(".renewal-request button[type=submit]").await;
     browser.wait_for_text("h1", "New link sent").await;
     assert_eq!(browser.status().await, 201);
     let url = browser.value("#link").await;
     assert!(url.starts_with(&format!("{}/g/", app.base)), "{url}");
     browser.screenshot("resent-390px").await;
-    wide_screenshot(&browser, &format!("{name}-resent")).await;
+    browser.screenshots(&format!("{name}-resent")).await;
     assert!(
         browser
             .client
