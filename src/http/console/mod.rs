@@ -6,11 +6,17 @@
 //! invitations, one invitation's page, revoke and resend; `views` holds the templates.
 
 mod auth;
+mod branding_page;
+mod connection_pages;
+mod event_pages;
+mod funnel;
 mod invitation_pages;
 mod invitations;
+mod key_pages;
 mod session;
 mod users;
 mod views;
+mod webhook_pages;
 
 use axum::Router;
 use axum::extract::Request;
@@ -55,6 +61,12 @@ pub fn router() -> Router<AppState> {
             get(invitation_pages::back_to_invitation).post(invitation_pages::resend),
         )
         .route("/console/users", get(users::list).post(users::invite))
+        .merge(connection_pages::routes())
+        .merge(event_pages::routes())
+        .merge(webhook_pages::routes())
+        .merge(key_pages::routes())
+        .merge(funnel::routes())
+        .merge(branding_page::routes())
         .route("/console/{*rest}", get(not_found).post(not_found))
         .layer(from_fn(headers))
 }

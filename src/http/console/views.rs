@@ -35,10 +35,27 @@ pub struct ConsolePage {
 }
 
 /// The sections of the navigation, and who sees each.
-const SECTIONS: [(&str, &str, Option<Action>); 4] = [
+const SECTIONS: [(&str, &str, Option<Action>); 9] = [
     ("/console", "console-nav-home", None),
     ("/console/invitations", "console-nav-invitations", None),
     ("/console/invitations/new", "console-nav-new", None),
+    ("/console/connections", "console-nav-connections", None),
+    ("/console/events", "console-nav-events", None),
+    (
+        "/console/webhooks",
+        "console-nav-webhooks",
+        Some(Action::ManageWebhooks),
+    ),
+    (
+        "/console/api-keys",
+        "console-nav-api-keys",
+        Some(Action::ManageApiKeys),
+    ),
+    (
+        "/console/branding",
+        "console-nav-branding",
+        Some(Action::ManageBranding),
+    ),
     ("/console/users", "console-nav-users", None),
 ];
 

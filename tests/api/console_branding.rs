@@ -1,0 +1,1 @@
+//! Console tests: console_branding (issue 13). Not written yet.
