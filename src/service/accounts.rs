@@ -10,6 +10,7 @@ use crate::domain::account::{
     Account, AccountChanges, AccountPatch, ApiKey, Scope, check_account_name, check_account_number,
 };
 use crate::domain::branding::{Branding, BrandingChanges};
+use crate::domain::user::{Action, ConsoleUser};
 use crate::domain::values::TokenHash;
 use crate::secret::Secret;
 use crate::store::StoredLogo;
@@ -46,13 +47,26 @@ impl Portico {
             .ok_or(ServiceError::NotFound(Resource::Account))
     }
 
-    /// Changes the account's branding from already parsed values (the console's form and the
-    /// API's `branding` both end here); what `changes` leaves out stays.
+    /// The branding of `by`'s account, for the console's page (owners only).
+    pub async fn branding(&self, by: &ConsoleUser) -> ServiceResult<Branding> {
+        if !by.role.may(Action::ManageBranding) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(self.account(by.account_id).await?.branding)
+    }
+
+    /// Changes the branding of `by`'s account (owners only) from already parsed values, as
+    /// the console's form sends them; what `changes` leaves out stays. The API's `branding`
+    /// goes through `update_account`, to the same store call.
     pub async fn update_branding(
         &self,
-        id: Uuid,
+        by: &ConsoleUser,
         changes: BrandingChanges,
     ) -> ServiceResult<Account> {
+        if !by.role.may(Action::ManageBranding) {
+            return Err(ServiceError::Forbidden);
+        }
+        let id = by.account_id;
         let changes = AccountChanges {
             branding: changes,
             ..AccountChanges::default()

@@ -12,7 +12,7 @@ use crate::guest_client::Guest;
 use crate::helpers::{Reply, TestApp};
 
 /// A real 1x1 PNG.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
 /// The start of a JPEG (SOI, APP0).
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9";
 
@@ -23,7 +23,7 @@ fn data_url(kind: &str, bytes: &[u8]) -> String {
     )
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -540,35 +540,6 @@ async fn the_code_email_says_who_asks_and_still_carries_the_code(app: TestApp) {
     );
 }
 both!(the_code_email_says_who_asks_and_still_carries_the_code);
-
-async fn the_console_sets_branding_through_the_service(app: TestApp) {
-    use portico::domain::branding::{BrandingChanges, Colour, DisplayName, Logo};
-    let changes = BrandingChanges {
-        display_name: Some(Some(DisplayName::parse("Acme").unwrap())),
-        primary_color: Some(Some(Colour::parse("#abc").unwrap())),
-        logo: Some(Some(Logo::parse(PNG.to_vec(), "image/png").unwrap())),
-    };
-    let account = app
-        .portico
-        .update_branding(app.account.id, changes)
-        .await
-        .unwrap();
-    assert_eq!(account.branding.display_name.unwrap().as_str(), "Acme");
-    let branding = app.get("/v1/account").await.json["branding"].clone();
-    assert_eq!(branding["primary_color"], "#aabbcc");
-    assert_eq!(
-        branding["logo_url"],
-        format!("{}/g/assets/logos/{}", app.base, sha256_hex(PNG))
-    );
-    // Nothing given, nothing changed.
-    let same = app
-        .portico
-        .update_branding(app.account.id, BrandingChanges::default())
-        .await
-        .unwrap();
-    assert_eq!(same.branding.primary_color.unwrap().css(), "#aabbcc");
-}
-both!(the_console_sets_branding_through_the_service);
 
 async fn branding_assets_count_against_the_per_ip_budget(app: TestApp) {
     brand(&app, json!({"logo": data_url("image/png", PNG)})).await;

@@ -228,6 +228,16 @@ impl Browser {
         client.close().await.expect("close the browser session");
     }
 
+    /// Signs in to the console of `app` as `email` (with the suite's console password) through
+    /// the sign-in page, and waits for the console's start page.
+    pub(crate) async fn console_sign_in(&self, app: &TestApp, email: &str) {
+        self.goto(&format!("{}/console/login", app.base)).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", crate::console::PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        self.wait_for_url(&format!("{}/console", app.base)).await;
+    }
+
     pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
     }

@@ -572,11 +572,7 @@ async fn console_revoke_and_renewal_in_chromium() {
 
     let mut browser = Browser::start(name, &app).await;
     browser.viewport(390, 844).await;
-    browser.goto(&format!("{}/console/login", app.base)).await;
-    browser.type_into("#email", "owner@example.com").await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("main form button[type=submit]").await;
-    browser.wait_for_url(&format!("{}/console", app.base)).await;
+    browser.console_sign_in(&app, "owner@example.com").await;
 
     browser
         .goto(&format!("{}/console/invitations", app.base))

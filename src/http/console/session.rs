@@ -124,11 +124,22 @@ impl Signed {
     )]
     pub fn form(&self, headers: &HeaderMap, body: &[u8]) -> Result<Form, Response> {
         let form = Form::parse(body);
+        self.verify(headers, form.csrf())?;
+        Ok(form)
+    }
+
+    /// The check of [`Signed::form`] for a form read otherwise (a file upload): our origin and
+    /// the session's CSRF token `csrf`, else the 403 page.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error is the page to answer with, as axum handlers return it"
+    )]
+    pub fn verify(&self, headers: &HeaderMap, csrf: &str) -> Result<(), Response> {
         let public_url = &self.state.portico.settings.public_url;
-        if !origin_allowed(headers, public_url) || !csrf::matches(&self.cookie, form.csrf()) {
+        if !origin_allowed(headers, public_url) || !csrf::matches(&self.cookie, csrf) {
             return Err(forbidden(self.page("console-forbidden-title")));
         }
-        Ok(form)
+        Ok(())
     }
 }
 
