@@ -14,6 +14,7 @@ use crate::http::extract::{ApiPath, ApiQuery, Owner};
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Return events after this event id (the `next_cursor` of the previous page).
     pub after: Option<String>,

@@ -92,6 +92,7 @@ async fn get_invitation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InvitationQuery {
     /// `active`, `expired`, `revoked` or `fulfilled`.
     pub status: Option<InvitationStatus>,

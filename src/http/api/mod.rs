@@ -37,6 +37,7 @@ impl<T> List<T> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1 to 100, default 20.
     pub limit: Option<i64>,
