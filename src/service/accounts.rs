@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
+use super::{Conflict, Portico, Resource, ServiceError, ServiceResult, permitted};
 use crate::crypto::token::new_api_key;
 use crate::domain::account::EmbedOrigin;
 use crate::domain::account::{
@@ -13,7 +13,10 @@ use crate::domain::branding::{Branding, BrandingChanges};
 use crate::domain::user::{Action, ConsoleUser};
 use crate::domain::values::TokenHash;
 use crate::secret::Secret;
-use crate::store::StoredLogo;
+use crate::store::{ListedKey, StoredLogo};
+
+/// The most keys the console lists (an account has a handful).
+const MAX_LISTED_KEYS: i64 = 500;
 
 /// A number another account holds is a conflict, not a failure of the store.
 fn number_taken<T>(result: crate::store::StoreResult<T>) -> ServiceResult<T> {
@@ -49,10 +52,8 @@ impl Portico {
 
     /// The branding of `by`'s account, for the console's page (owners only).
     pub async fn branding(&self, by: &ConsoleUser) -> ServiceResult<Branding> {
-        if !by.role.may(Action::ManageBranding) {
-            return Err(ServiceError::Forbidden);
-        }
-        Ok(self.account(by.account_id).await?.branding)
+        let id = permitted(by, Action::ManageBranding)?;
+        Ok(self.account(id).await?.branding)
     }
 
     /// Changes the branding of `by`'s account (owners only) from already parsed values, as
@@ -63,10 +64,7 @@ impl Portico {
         by: &ConsoleUser,
         changes: BrandingChanges,
     ) -> ServiceResult<Account> {
-        if !by.role.may(Action::ManageBranding) {
-            return Err(ServiceError::Forbidden);
-        }
-        let id = by.account_id;
+        let id = permitted(by, Action::ManageBranding)?;
         let changes = AccountChanges {
             branding: changes,
             ..AccountChanges::default()
@@ -141,6 +139,33 @@ impl Portico {
         let revoked = self.store.revoke_api_key(id, self.now()).await?;
         self.api_keys.forget(id);
         Ok(revoked)
+    }
+
+    /// The keys of `by`'s account, newest first (owners only; never a key itself).
+    pub async fn list_api_keys(&self, by: &ConsoleUser) -> ServiceResult<Vec<ListedKey>> {
+        let id = permitted(by, Action::ManageApiKeys)?;
+        Ok(self.store.list_api_keys(id, MAX_LISTED_KEYS).await?)
+    }
+
+    /// A key for `by`'s account with `scopes` (owners only); the key itself is returned only
+    /// here.
+    pub async fn create_account_api_key(
+        &self,
+        by: &ConsoleUser,
+        scopes: Vec<Scope>,
+    ) -> ServiceResult<(ApiKey, Secret<String>)> {
+        let id = permitted(by, Action::ManageApiKeys)?;
+        self.create_api_key(id, scopes).await
+    }
+
+    /// Revokes a key of `by`'s account (owners only); another account's key is not found.
+    /// `false` when it was revoked already.
+    pub async fn revoke_account_api_key(&self, by: &ConsoleUser, id: Uuid) -> ServiceResult<bool> {
+        let keys = self.list_api_keys(by).await?;
+        if !keys.iter().any(|k| k.key.id == id) {
+            return Err(ServiceError::NotFound(Resource::ApiKey));
+        }
+        self.revoke_api_key(id).await
     }
 
     /// The key a request presents, if it exists and is not revoked. Lookup is by SHA-256: keys

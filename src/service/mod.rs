@@ -68,6 +68,19 @@ pub struct Portico {
     pub passwords: Arc<crate::crypto::password::PasswordHasher>,
 }
 
+/// The account `by` acts for, when their role may do `action`: the one place the console's
+/// role rules are enforced.
+pub fn permitted(
+    by: &crate::domain::user::ConsoleUser,
+    action: crate::domain::user::Action,
+) -> ServiceResult<uuid::Uuid> {
+    if by.role.may(action) {
+        Ok(by.account_id)
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
 impl Portico {
     /// Now, at the millisecond precision timestamps are stored with, so a value computed here
     /// compares the same before and after a round trip through the database.
@@ -119,6 +132,8 @@ pub enum Resource {
     Result,
     #[error("webhook endpoint")]
     WebhookEndpoint,
+    #[error("API key")]
+    ApiKey,
 }
 
 /// Why a request conflicts with what is stored; the text is what the client reads.

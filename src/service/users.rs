@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::mail::Draft;
-use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
+use super::{Conflict, Portico, Resource, ServiceError, ServiceResult, permitted};
 use crate::crypto::token::random_token;
 use crate::domain::event::{EventType, NewEvent};
 use crate::domain::user::{
@@ -182,11 +182,9 @@ impl Portico {
         role: Role,
         lang: &str,
     ) -> ServiceResult<ConsoleUser> {
-        if !by.role.may(Action::InviteUsers) {
-            return Err(ServiceError::Forbidden);
-        }
+        let account_id = permitted(by, Action::InviteUsers)?;
         let created = self
-            .create_user(by.account_id, email, role, None, Some(lang))
+            .create_user(account_id, email, role, None, Some(lang))
             .await?;
         Ok(created.user)
     }

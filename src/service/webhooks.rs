@@ -254,6 +254,42 @@ impl Portico {
         Ok(self.store.list_webhook_attempts(id, page).await?)
     }
 
+    /// Disables the endpoint (nothing more is queued for it or sent to it) or enables it
+    /// again (events from then on are queued; those from while it was disabled are not).
+    pub async fn set_webhook_endpoint_enabled(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        enabled: bool,
+    ) -> ServiceResult<WebhookEndpointObject> {
+        let at = (!enabled).then(|| self.now());
+        if !self
+            .store
+            .set_webhook_endpoint_disabled(account_id, id, at)
+            .await?
+        {
+            return Err(ServiceError::NotFound(Resource::WebhookEndpoint));
+        }
+        self.get_webhook_endpoint(account_id, id).await
+    }
+
+    /// Makes every undelivered event of the endpoint due now, those given up included (the
+    /// delivery worker sends them within its poll interval); returns how many.
+    pub async fn retry_webhook_deliveries(&self, account_id: Uuid, id: Uuid) -> ServiceResult<u64> {
+        self.webhook_endpoint(account_id, id).await?;
+        Ok(self.store.retry_webhook_deliveries(id, self.now()).await?)
+    }
+
+    /// The endpoint's undelivered events: (waiting, given up).
+    pub async fn undelivered_webhook_events(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> ServiceResult<(i64, i64)> {
+        self.webhook_endpoint(account_id, id).await?;
+        Ok(self.store.count_undelivered(id).await?)
+    }
+
     /// Emits `invitation.expired` once for each invitation past its expiry; safe to run on
     /// several nodes at once (the mark is conditional). Returns how many it emitted.
     pub async fn expire_invitations(&self) -> ServiceResult<usize> {

@@ -18,4 +18,14 @@ pub trait ApiKeyStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn find_api_key(&self, key_hash: &TokenHash) -> StoreResult<Option<ApiKey>>;
     async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// The account's keys, newest first (at most `limit`), revoked ones included.
+    async fn list_api_keys(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<ListedKey>>;
+}
+
+/// A key as the account's list shows it: never its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedKey {
+    pub key: ApiKey,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }

@@ -31,7 +31,7 @@ pub use invitations::{
     ConnectionWrite, CreatedConnection, IdempotentResponse, Inserted, InvitationFilter,
     InvitationStore, Use,
 };
-pub use keys::ApiKeyStore;
+pub use keys::{ApiKeyStore, ListedKey};
 pub use outbox::{OutboxEmail, OutboxStore};
 pub use postgres::PostgresStore;
 pub use results::ResultStore;

@@ -65,4 +65,21 @@ pub trait WebhookStore: Send + Sync {
         endpoint_id: Uuid,
         page: Page,
     ) -> StoreResult<Vec<WebhookAttempt>>;
+    /// Disables the endpoint at `at`, or enables it with `None`; `false` when it is not the
+    /// account's.
+    async fn set_webhook_endpoint_disabled(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+    /// Makes every undelivered event of the endpoint due at `now`, those given up included;
+    /// returns how many.
+    async fn retry_webhook_deliveries(
+        &self,
+        endpoint_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// The endpoint's undelivered events: (waiting for an attempt, given up).
+    async fn count_undelivered(&self, endpoint_id: Uuid) -> StoreResult<(i64, i64)>;
 }

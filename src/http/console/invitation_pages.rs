@@ -69,7 +69,7 @@ pub struct TimeView {
 }
 
 impl TimeView {
-    fn of(at: DateTime<Utc>) -> TimeView {
+    pub(super) fn of(at: DateTime<Utc>) -> TimeView {
         TimeView {
             iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             text: at.format("%Y-%m-%d %H:%M UTC").to_string(),

@@ -223,6 +223,14 @@ impl Form {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// Every value of `name`, in order (checkboxes sharing a name).
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn fields(&self) -> &[(String, String)] {
         &self.0
     }

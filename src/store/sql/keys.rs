@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::Backend;
 use crate::domain::account::{ApiKey, Scope};
 use crate::domain::values::TokenHash;
-use crate::store::{ApiKeyStore, StoreResult, to_millis};
+use crate::store::{ApiKeyStore, ListedKey, StoreResult, from_millis, to_millis};
 
 #[async_trait]
 impl ApiKeyStore for Backend {
@@ -60,5 +60,32 @@ impl ApiKeyStore for Backend {
                 .execute(self.writer())
                 .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_api_keys(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<ListedKey>> {
+        let rows = sqlx::query(
+            "SELECT id, account_id, prefix, scopes, created_at, revoked_at FROM api_keys \
+             WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let revoked_at = row.try_get::<Option<i64>, _>("revoked_at")?;
+                Ok(ListedKey {
+                    key: ApiKey {
+                        id: row.try_get("id")?,
+                        account_id: row.try_get("account_id")?,
+                        prefix: row.try_get("prefix")?,
+                        scopes: row.try_get::<Json<Vec<Scope>>, _>("scopes")?.0,
+                        revoked: revoked_at.is_some(),
+                    },
+                    created_at: from_millis(row.try_get("created_at")?)?,
+                    revoked_at: revoked_at.map(from_millis).transpose()?,
+                })
+            })
+            .collect()
     }
 }

@@ -289,4 +289,48 @@ impl WebhookStore for Backend {
             .map(attempt_row)
             .collect()
     }
+
+    async fn set_webhook_endpoint_disabled(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE webhook_endpoints SET disabled_at = $3 WHERE account_id = $1 AND id = $2",
+        )
+        .bind(account_id)
+        .bind(id)
+        .bind(at.map(to_millis))
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn retry_webhook_deliveries(
+        &self,
+        endpoint_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = $2, given_up_at = NULL \
+             WHERE endpoint_id = $1 AND delivered_at IS NULL",
+        )
+        .bind(endpoint_id)
+        .bind(to_millis(now))
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn count_undelivered(&self, endpoint_id: Uuid) -> StoreResult<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) - COUNT(given_up_at) AS waiting, COUNT(given_up_at) AS given_up \
+             FROM webhook_deliveries WHERE endpoint_id = $1 AND delivered_at IS NULL",
+        )
+        .bind(endpoint_id)
+        .fetch_one(self.reader())
+        .await?;
+        Ok((row.try_get("waiting")?, row.try_get("given_up")?))
+    }
 }
