@@ -457,7 +457,7 @@ async fn the_events_list_pages_older_by_id_keeping_the_type(app: TestApp) {
     assert_eq!(listed(&list).len(), 20);
     let end = list.body.find(marker).expect("an older link");
     let start = list.body[..end].rfind("href=\"").unwrap() + 6;
-    let rest = console.get(&list.body[start..end].to_string()).await;
+    let rest = console.get(&list.body[start..end]).await;
     assert_eq!(listed(&rest).len(), 1);
 }
 
