@@ -400,6 +400,15 @@ async fn the_events_list_is_newest_first_and_filters_by_type(app: TestApp) {
         "a deleted connection has no page: {deleted_row}"
     );
 
+    // The connection the guest made names the invitation it came from.
+    let made = console
+        .get(&format!("/console/connections/{created_connection}"))
+        .await;
+    assert!(made.body.contains(&format!(
+        "href=\"/console/invitations/{}\"",
+        id_of(&invitation)
+    )));
+    assert!(made.body.contains("check passed"), "the guest's check");
     let filtered = console.get("/console/events?type=connection.created").await;
     assert_eq!(
         event_types_listed(&filtered),
@@ -494,6 +503,23 @@ async fn console_connection_check_and_delete_in_chromium() {
         "failed"
     );
     browser.screenshots(&format!("{name}-detail")).await;
+
+    // A reconnect link, shown once with its copy button, then back to the page.
+    browser
+        .click(&format!(
+            "form[action='{}/reconnect'] button",
+            page_of(&sandbox)
+        ))
+        .await;
+    browser.wait_for_text("h1", "Reconnect link created").await;
+    assert_eq!(browser.status().await, 201);
+    let url = browser.value("#link").await;
+    assert!(url.starts_with(&format!("{}/g/", app.base)), "{url}");
+    browser.screenshots(&format!("{name}-reconnect")).await;
+    browser
+        .click(&format!("p a[href='{}']", page_of(&sandbox)))
+        .await;
+    browser.wait_for_text("h1", "HR").await;
 
     browser.click("details.confirm summary").await;
     browser.click("details.confirm button[type=submit]").await;
