@@ -5,6 +5,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+use super::invitations::CreatedInvitation;
 use super::views::{ConnectionObject, CredentialsObject, to_json};
 use super::{Conflict, Portico, Resource, ServiceError, ServiceResult};
 use crate::checks::Reason;
@@ -16,6 +17,7 @@ use crate::domain::connection::{
 };
 use crate::domain::connector::{ConnectorSpec, ValidatedConfig};
 use crate::domain::event::{EventType, NewEvent};
+use crate::domain::invitation::{InvitationKind, NewInvitation};
 use crate::domain::vendor::kombo;
 use crate::secret::Secret;
 use crate::store::Page;
@@ -323,5 +325,22 @@ impl Portico {
             connector: connection.connector,
             config: all,
         })
+    }
+
+    /// A reconnect link for one of the account's connections: the invitation
+    /// `POST /v1/invitations` makes with `kind: edit_connection` and this `connection_id`,
+    /// through the same call. Another account's connection is not found.
+    pub async fn create_reconnect_invitation(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> ServiceResult<CreatedInvitation> {
+        self.connection(account_id, id).await?;
+        let request = NewInvitation {
+            kind: InvitationKind::EditConnection,
+            connection_id: Some(id),
+            ..NewInvitation::default()
+        };
+        self.create_invitation(account_id, request, None).await
     }
 }

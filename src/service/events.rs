@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::{Portico, Resource, ServiceError, ServiceResult};
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventType};
 
 impl Portico {
     pub async fn list_events(
@@ -54,6 +54,21 @@ impl Portico {
         Ok(self
             .store
             .invitation_events(account_id, invitation_id, limit)
+            .await?)
+    }
+
+    /// The account's events newest first, of one type when `kind` is given, older than the
+    /// event `before`, at most `limit` (the console's list). An unknown cursor lists nothing.
+    pub async fn recent_events(
+        &self,
+        account_id: Uuid,
+        kind: Option<EventType>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> ServiceResult<Vec<Event>> {
+        Ok(self
+            .store
+            .recent_events(account_id, kind.map(EventType::as_str), before, limit)
             .await?)
     }
 }

@@ -27,4 +27,14 @@ pub trait EventStore: Send + Sync {
         invitation_id: Uuid,
         limit: i64,
     ) -> StoreResult<Vec<Event>>;
+    /// The account's events newest first, older than the event with id `before` (an id that
+    /// is not one of the account's events names nothing: no events), only those of type
+    /// `kind` when given, at most `limit`: the console's list.
+    async fn recent_events(
+        &self,
+        account_id: Uuid,
+        kind: Option<&str>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>>;
 }

@@ -147,4 +147,36 @@ impl EventStore for Backend {
         .map(event_row)
         .collect()
     }
+
+    async fn recent_events(
+        &self,
+        account_id: Uuid,
+        kind: Option<&str>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT id, type, data, created_at FROM events WHERE account_id = ",
+        );
+        q.push_bind(account_id);
+        if let Some(kind) = kind {
+            q.push(" AND type = ").push_bind(kind.to_string());
+        }
+        if let Some(before) = before {
+            // As in `list_events`: the cursor is one of this account's events, else no seq
+            // compares and nothing is listed.
+            q.push(" AND seq < (SELECT seq FROM events WHERE account_id = ")
+                .push_bind(account_id)
+                .push(" AND id = ")
+                .push_bind(before)
+                .push(")");
+        }
+        q.push(" ORDER BY seq DESC LIMIT ").push_bind(limit);
+        q.build()
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(event_row)
+            .collect()
+    }
 }
