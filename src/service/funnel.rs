@@ -8,8 +8,9 @@ use crate::domain::funnel::{Funnel, MEDIAN_SAMPLE, Period, median};
 
 impl Portico {
     /// The funnel of the invitations created in `period`, of `connector` (a catalog id) or of
-    /// every connector. An invitation whose guest picks a connector of a category names no
-    /// connector, so it counts under every connector only.
+    /// every connector; a stage counts whenever it was reached, up to now. An invitation whose
+    /// guest picks a connector of a category names no connector, so it counts only when no
+    /// connector is asked for.
     pub async fn funnel(
         &self,
         account_id: Uuid,

@@ -71,7 +71,7 @@ async fn verify(app: &TestApp, guest: &mut Guest, email: &str, nth: usize) {
 
 /// The story every test here reads: one sandbox invitation a day before the others, never
 /// opened; then four sandbox invitations that stop at different stages (4 created, 3 opened,
-/// 2 verified, 1 failed check, 1 completed three minutes after it was opened), one postgres
+/// 2 verified, 1 failed check (twice), 1 completed three minutes after it was opened), one postgres
 /// invitation that is opened only, and another account's completed invitation.
 /// Returns the time the four were created at.
 async fn story(app: &TestApp) -> DateTime<Utc> {
@@ -93,8 +93,11 @@ async fn story(app: &TestApp) -> DateTime<Utc> {
     let mut ann = open(app, &completed).await;
     app.clock.advance(Duration::seconds(20));
     verify(app, &mut ann, "ann@example.com", 1).await;
-    let failed = ann.post("/g/s/submit", &[("api_key", "invalid")]).await;
-    assert_eq!(failed.status, 422, "{}", failed.text);
+    // Two failed checks: one invitation with a failed check.
+    for _ in 0..2 {
+        let failed = ann.post("/g/s/submit", &[("api_key", "invalid")]).await;
+        assert_eq!(failed.status, 422, "{}", failed.text);
+    }
     app.clock.advance(Duration::seconds(160));
     let done = ann.post("/g/s/submit", &[("api_key", "k-1")]).await;
     assert!(
@@ -223,6 +226,20 @@ async fn bad_funnel_queries_are_problems_and_the_scope_is_events_read(app: TestA
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+
+    let doc = app.get("/openapi.json").await.json;
+    let operation = &doc["paths"]["/v1/funnel"]["get"];
+    let params: Vec<(&str, &str)> = operation["parameters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{operation}"))
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        params,
+        [("from", "query"), ("to", "query"), ("connector", "query")]
+    );
+    assert!(operation["responses"]["422"].is_object());
 }
 
 /// The hidden table's row of `stage`: its label, count and share.
@@ -362,4 +379,35 @@ async fn set_date(browser: &Browser, css: &str, value: &str) {
         )
         .await
         .expect("set the date");
+}
+
+both!(an_edit_connection_invitation_counts_as_completed_through_its_last_use);
+async fn an_edit_connection_invitation_counts_as_completed_through_its_last_use(app: TestApp) {
+    // The connection's own `connection.updated` names the invitation that created it (none
+    // here); the edit invitation's completion is its `invitation.fulfilled`.
+    let connection = app.create_connection("k-0").await;
+    let invitation = app
+        .create_invitation(
+            json!({"kind": "edit_connection", "connection_id": connection["id"],
+                                  "connector": null, "connection_name": null}),
+        )
+        .await;
+    let mut guest = open(&app, &invitation).await;
+    // Within the guest session's hour.
+    app.clock.advance(Duration::minutes(50));
+    let done = guest.post("/g/s/submit", &[("api_key", "k-1")]).await;
+    assert!(
+        done.status.is_success() || done.status.is_redirection(),
+        "{}",
+        done.text
+    );
+    let sandbox = funnel(&app, "?connector=sandbox").await;
+    assert_eq!(counts(&sandbox), [1, 1, 0, 0, 1], "{sandbox}");
+    assert_eq!(sandbox["median_open_to_complete_seconds"], 50 * 60);
+    let mut console = signed_in_owner(&app).await;
+    let page = console.get("/console").await;
+    assert!(
+        page.body.contains("from opening to completion: 50 min"),
+        "the median"
+    );
 }

@@ -64,7 +64,8 @@ fn time(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiErro
 }
 
 /// The funnel of the invitations created in a period, stage by stage: each stage counts
-/// invitations, not events. An invitation whose guest picks a connector of a category names no
+/// invitations, not events, and counts a stage reached at any time up to now (an invitation
+/// created on the period's last day and completed after it is completed). An invitation whose guest picks a connector of a category names no
 /// connector: it counts only when no `connector` is given.
 #[utoipa::path(get, path = "/v1/funnel", tag = "funnel",
     params(FunnelQuery),

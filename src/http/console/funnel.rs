@@ -35,7 +35,7 @@ const PERIODS: [(&str, &str); 4] = [
 
 /// The chart's drawing, in SVG user units (the chart scales to its box).
 const CHART_WIDTH: i64 = 600;
-const ROW_HEIGHT: i64 = 52;
+const ROW_HEIGHT: i64 = 54;
 const BAR_HEIGHT: i64 = 20;
 
 #[derive(Debug, Deserialize, Default)]
@@ -127,8 +127,8 @@ fn bars(page: &ConsolePage, funnel: &Funnel) -> Vec<BarView> {
                     "console-funnel-figure",
                     &[("count", Arg::from(count)), ("percent", Arg::from(percent))],
                 ),
-                y_label: top + 18,
-                y_bar: top + 26,
+                y_label: top + 20,
+                y_bar: top + 28,
                 // A sliver for a stage some invitation reached, so it does not read as none.
                 width: if count == 0 {
                     0
