@@ -100,7 +100,11 @@ impl Period {
         now: DateTime<Utc>,
     ) -> Option<Period> {
         let to = to.unwrap_or(now);
-        Period::new(from.unwrap_or(to - Duration::days(DEFAULT_PERIOD_DAYS)), to)
+        let from = match from {
+            Some(from) => from,
+            None => to.checked_sub_signed(Duration::days(DEFAULT_PERIOD_DAYS))?,
+        };
+        Period::new(from, to)
     }
 
     /// The `days` up to `now`.

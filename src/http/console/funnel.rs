@@ -92,7 +92,9 @@ fn chosen_period(query: &HomeQuery, now: DateTime<Utc>) -> Result<Period, ()> {
                     .map(|t| t.and_utc())
             };
             let from = day(query.from.as_deref()).ok_or(())?;
-            let to = day(query.to.as_deref()).ok_or(())? + Duration::days(1);
+            let to = day(query.to.as_deref())
+                .and_then(|t| t.checked_add_signed(Duration::days(1)))
+                .ok_or(())?;
             Period::new(from, to).ok_or(())
         }
         "7" => Ok(Period::last_days(now, 7)),
