@@ -8,6 +8,7 @@ pub mod client_ip;
 pub mod connection;
 pub mod connector;
 pub mod event;
+pub mod funnel;
 pub mod guest;
 pub mod invitation;
 pub mod result;

@@ -40,6 +40,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(api::invitations::router())
         .merge(api::connections::router())
         .merge(api::events::router())
+        .merge(api::funnel::router())
         .merge(api::results::router())
         .merge(api::webhooks::router())
         .merge(api::account::router())

@@ -19,6 +19,7 @@ use utoipa::openapi::{RefOr, Schema};
         (name = "connectors", description = "The catalog"),
         (name = "results", description = "Result codes of completed guest flows, exchanged once"),
         (name = "events", description = "What happened, oldest first"),
+        (name = "funnel", description = "Where guests give up: invitations created, opened, verified, failed a check, completed"),
         (name = "webhooks", description = "Events delivered to your URLs, signed per Standard Webhooks"),
         (name = "account", description = "The API key's own account and its settings"),
         (name = "health", description = "Liveness, readiness, metrics"),

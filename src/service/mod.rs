@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod connections;
 pub mod events;
+pub mod funnel;
 pub mod guest;
 pub mod invitations;
 pub mod key_cache;

@@ -1,10 +1,25 @@
 //! The account's events: written with the change they report, read in order.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::StoreResult;
 use crate::domain::event::{Event, NewEvent};
+use crate::domain::funnel::Period;
+
+/// The funnel's counts (see `domain::funnel`) and, for the median, the first opening and the
+/// first completion of at most `sample` completed invitations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunnelCounts {
+    pub created: i64,
+    pub opened: i64,
+    pub email_verified: i64,
+    pub check_failed: i64,
+    pub completed: i64,
+    /// (first `invitation.opened`, first completion), of completed invitations.
+    pub open_to_complete: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -37,4 +52,16 @@ pub trait EventStore: Send + Sync {
         before: Option<Uuid>,
         limit: i64,
     ) -> StoreResult<Vec<Event>>;
+
+    /// The funnel of the invitations created in `period` (of `connector`, if given), read
+    /// from their events: `invitation.created` makes the cohort, `invitation.opened`,
+    /// `invitation.email_verified` and `connection.check_failed` their stages, and the first
+    /// `connection.created`, `connection.updated` or `invitation.fulfilled` their completion.
+    async fn funnel(
+        &self,
+        account_id: Uuid,
+        period: Period,
+        connector: Option<&str>,
+        sample: i64,
+    ) -> StoreResult<FunnelCounts>;
 }

@@ -24,7 +24,7 @@ use uuid::Uuid;
 pub use accounts::{AccountStore, StoredLogo};
 pub use connections::ConnectionStore;
 pub use data_keys::{DataKeyStore, KeyHolder};
-pub use events::EventStore;
+pub use events::{EventStore, FunnelCounts};
 pub use guests::{CodeSaved, Counted, GuestAttempt, GuestStore};
 pub use housekeeping::HousekeepingStore;
 pub use invitations::{

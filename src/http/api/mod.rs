@@ -4,6 +4,7 @@ pub mod account;
 pub mod connections;
 pub mod connectors;
 pub mod events;
+pub mod funnel;
 pub mod health;
 pub mod invitations;
 pub mod results;

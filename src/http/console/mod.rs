@@ -29,7 +29,7 @@ use super::AppState;
 use super::pages::guard::private_page_headers;
 pub(crate) use super::pages::html;
 use session::Signed;
-use views::{ConsolePage, HomePage, MessagePage};
+use views::{ConsolePage, MessagePage};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,7 +45,6 @@ pub fn router() -> Router<AppState> {
             "/console/password/{token}",
             get(auth::password_page).post(auth::set_password),
         )
-        .route("/console", get(home))
         .route(
             "/console/invitations",
             get(invitation_pages::list).post(invitations::create),
@@ -143,12 +142,6 @@ fn forbidden(page: ConsolePage) -> Response {
         "console-forbidden-title",
         &["console-forbidden-body"],
     )
-}
-
-/// `GET /console`: the start page.
-async fn home(signed: Signed) -> Response {
-    let page = signed.page("console-home-title");
-    html(StatusCode::OK, HomePage { page })
 }
 
 /// Any other path under `/console`: sign in first, then a 404 page.

@@ -210,12 +210,6 @@ impl PasswordPage {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/home.html")]
-pub struct HomePage {
-    pub page: ConsolePage,
-}
-
 /// An `<option>` or a radio choice.
 pub struct ChoiceView {
     pub value: String,

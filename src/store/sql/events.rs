@@ -11,7 +11,8 @@ use super::batch::{Args, Batch, Tx, arg, placeholders};
 use super::shared::{DbRow, time};
 use super::{Backend, Db};
 use crate::domain::event::{Event, NewEvent};
-use crate::store::{EventStore, StoreResult, to_millis};
+use crate::domain::funnel::Period;
+use crate::store::{EventStore, FunnelCounts, StoreResult, from_millis, to_millis};
 
 pub(super) fn event_row(row: &DbRow) -> StoreResult<Event> {
     Ok(Event {
@@ -74,6 +75,41 @@ pub(super) async fn commit_if_changed<'e>(
     tx.commit().await?;
     Ok(true)
 }
+
+/// One row per invitation created in the period (`$1` the account, `$2`..`$3` the period in
+/// milliseconds, `$4` the connector or NULL): when it was first opened and first completed,
+/// and whether it had its email verified or a failed check. The invitation's own events carry
+/// it as `data.id`, the connection events as `data.invitation_id`; both are read as text
+/// (`->>`) on both backends. The account's events are read once (from the period's start:
+/// nothing about an invitation precedes its creation) and grouped by invitation, then joined
+/// to the cohort by that text, so no event is matched against every invitation.
+const FUNNEL_STAGES: &str = "\
+    WITH cohort AS ( \
+        SELECT DISTINCT data ->> 'id' AS invitation_id FROM events \
+        WHERE account_id = $1 AND type = 'invitation.created' \
+          AND created_at >= $2 AND created_at < $3 \
+          AND ($4 IS NULL OR data ->> 'connector' = $4) \
+    ), marks AS ( \
+        SELECT CASE WHEN type LIKE 'invitation.%' THEN data ->> 'id' \
+                    ELSE data ->> 'invitation_id' END AS invitation_id, \
+               MIN(CASE WHEN type = 'invitation.opened' THEN created_at END) AS opened_at, \
+               MAX(CASE WHEN type = 'invitation.email_verified' THEN 1 ELSE 0 END) AS verified, \
+               MAX(CASE WHEN type = 'connection.check_failed' THEN 1 ELSE 0 END) AS failed, \
+               MIN(CASE WHEN type IN ('connection.created', 'connection.updated', \
+                                      'invitation.fulfilled') \
+                        THEN created_at END) AS completed_at \
+        FROM events \
+        WHERE account_id = $1 AND created_at >= $2 \
+          AND type IN ('invitation.opened', 'invitation.email_verified', \
+                       'invitation.fulfilled', 'connection.check_failed', \
+                       'connection.created', 'connection.updated') \
+        GROUP BY CASE WHEN type LIKE 'invitation.%' THEN data ->> 'id' \
+                      ELSE data ->> 'invitation_id' END \
+    ), stages AS ( \
+        SELECT c.invitation_id, m.opened_at, COALESCE(m.verified, 0) AS verified, \
+               COALESCE(m.failed, 0) AS failed, m.completed_at \
+        FROM cohort c LEFT JOIN marks m ON m.invitation_id = c.invitation_id \
+    ) ";
 
 #[async_trait]
 impl EventStore for Backend {
@@ -178,5 +214,57 @@ impl EventStore for Backend {
             .iter()
             .map(event_row)
             .collect()
+    }
+
+    async fn funnel(
+        &self,
+        account_id: Uuid,
+        period: Period,
+        connector: Option<&str>,
+        sample: i64,
+    ) -> StoreResult<FunnelCounts> {
+        let (from, to) = (to_millis(period.from), to_millis(period.to));
+        let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
+            // Constant SQL: only the statement's tail differs.
+            "{FUNNEL_STAGES} SELECT COUNT(*) AS created, COUNT(opened_at) AS opened, \
+             COALESCE(SUM(verified), 0) AS email_verified, \
+             COALESCE(SUM(failed), 0) AS check_failed, \
+             COUNT(completed_at) AS completed FROM stages"
+        )))
+        .bind(account_id)
+        .bind(from)
+        .bind(to)
+        .bind(connector)
+        .fetch_one(self.reader())
+        .await?;
+        let open_to_complete = sqlx::query(sqlx::AssertSqlSafe(format!(
+            // Constant SQL: only the statement's tail differs.
+            "{FUNNEL_STAGES} SELECT opened_at, completed_at FROM stages \
+             WHERE opened_at IS NOT NULL AND completed_at IS NOT NULL \
+             ORDER BY completed_at LIMIT $5"
+        )))
+        .bind(account_id)
+        .bind(from)
+        .bind(to)
+        .bind(connector)
+        .bind(sample)
+        .fetch_all(self.reader())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                from_millis(row.try_get("opened_at")?)?,
+                from_millis(row.try_get("completed_at")?)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(FunnelCounts {
+            created: counts.try_get("created")?,
+            opened: counts.try_get("opened")?,
+            email_verified: counts.try_get("email_verified")?,
+            check_failed: counts.try_get("check_failed")?,
+            completed: counts.try_get("completed")?,
+            open_to_complete,
+        })
     }
 }
