@@ -632,3 +632,49 @@ async fn console_revoke_and_renewal_in_chromium() {
     assert!(read(&app, &expiring).await["renewal_requested_at"].is_null());
     browser.close().await;
 }
+
+both!(the_new_invitation_form_says_what_is_wrong_in_the_users_language);
+async fn the_new_invitation_form_says_what_is_wrong_in_the_users_language(app: TestApp) {
+    let mut console = signed_in_owner(&app).await;
+    let csrf = console.csrf().await;
+    let refused = console
+        .post(
+            "/console/invitations?lang=de",
+            &[
+                ("csrf", &csrf),
+                ("direction", "source"),
+                ("connector", "afas"),
+                ("recipient_email", "not-an-address"),
+                ("connection_name", "AFAS"),
+                ("max_uses", "0"),
+                ("redirect_url", "http://example.com/done"),
+                ("prefill.domain", "no spaces allowed"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains(r#"lang="de""#));
+    for said in [
+        "Geben Sie die E-Mail-Adresse des Empfängers ein",
+        "Geben Sie eine ganze Zahl ab 1 ein",
+        "Geben Sie eine https-Adresse ein",
+        // The connector's own rule, as the guest page says it.
+        "Die Eingabe hat nicht das erwartete Format.",
+    ] {
+        assert!(refused.body.contains(said), "{said}: {}", refused.body);
+    }
+    for english in [
+        "is not an email address",
+        "must be at least 1",
+        "must be an https",
+    ] {
+        assert!(!refused.body.contains(english), "{english}");
+    }
+    assert!(refused.body.contains(r#"value="no spaces allowed""#));
+    assert!(
+        app.get("/v1/invitations").await.json["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -187,6 +187,36 @@ fn input_of(field: &str) -> String {
     }
 }
 
+/// What the form says about an input the service refused, in the user's language: for the
+/// form's own inputs a sentence of the locale files, for a connector's field the guest page's
+/// message for the same problem (the connector's own rules, `field-error-*`).
+fn error_message(
+    lang: &str,
+    spec: &ConnectorSpec,
+    prefill: &Map<String, Value>,
+    input: &str,
+) -> String {
+    const OWN: [&str; 7] = [
+        "recipient_email",
+        "connection_name",
+        "expires",
+        "max_uses",
+        "allowed_emails",
+        "language",
+        "redirect_url",
+    ];
+    if OWN.contains(&input) {
+        return i18n::t(lang, &format!("console-form-invalid-{input}"));
+    }
+    spec.validate_detailed(prefill)
+        .err()
+        .into_iter()
+        .flatten()
+        .find(|p| input.strip_prefix("prefill.") == Some(p.field.as_str()))
+        .map(|p| crate::service::guest::FormProblem::from(p).message(lang))
+        .unwrap_or_else(|| i18n::t(lang, "console-form-invalid-field"))
+}
+
 /// `POST /console/invitations`: Save.
 pub async fn create(signed: Signed, headers: HeaderMap, body: Bytes) -> Response {
     let form = match signed.form(&headers, &body) {
@@ -203,8 +233,9 @@ pub async fn create(signed: Signed, headers: HeaderMap, body: Bytes) -> Response
     if form.get("recipient_email").trim().is_empty() {
         errors.push(FieldError::new("recipient_email", "is required"));
     }
+    let request = request_of(&form, spec, direction);
+    let prefill = request.prefill.clone();
     if errors.is_empty() {
-        let request = request_of(&form, spec, direction);
         match portico
             .create_invitation(signed.user.account_id, request, None)
             .await
@@ -228,7 +259,11 @@ pub async fn create(signed: Signed, headers: HeaderMap, body: Bytes) -> Response
     }
     let errors = errors
         .into_iter()
-        .map(|e| (input_of(&e.field), e.message))
+        .map(|e| {
+            let input = input_of(&e.field);
+            let message = error_message(signed.lang, spec, &prefill, &input);
+            (input, message)
+        })
         .collect();
     let page = InvitationFormPage::new(new_page_frame(&signed), direction, spec, &form, errors);
     html(StatusCode::UNPROCESSABLE_ENTITY, page)
