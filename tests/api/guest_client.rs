@@ -22,12 +22,17 @@ pub struct Guest {
 
 impl Guest {
     pub fn new(app: &TestApp) -> Guest {
+        Guest::at(&app.base)
+    }
+
+    /// A guest of the Portico at `base` (a server the test started as a process).
+    pub fn at(base: &str) -> Guest {
         Guest {
             client: Client::builder()
                 .redirect(Policy::none())
                 .build()
                 .expect("client"),
-            base: app.base.clone(),
+            base: base.to_string(),
             cookie: None,
             csrf: None,
         }

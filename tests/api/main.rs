@@ -17,6 +17,7 @@ mod console_browser;
 mod console_connections;
 mod console_funnel;
 mod console_invitations;
+mod durability;
 mod egress;
 mod embedded;
 mod events;
