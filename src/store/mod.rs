@@ -6,6 +6,7 @@ mod accounts;
 mod connections;
 mod data_keys;
 mod events;
+pub mod group_commit;
 mod guests;
 mod housekeeping;
 mod invitations;

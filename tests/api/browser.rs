@@ -317,6 +317,17 @@ impl Browser {
         self.find(css).await.click().await.expect("click");
     }
 
+    /// Clicks a button that removes the frame it is in (the host page closes it): the click's
+    /// answer may then be "target frame detached", which is the click having worked. The test
+    /// asserts what the click led to, not this answer.
+    pub(crate) async fn click_closing_frame(&self, css: &str) {
+        match self.find(css).await.click().await {
+            Ok(()) => {}
+            Err(e) if e.to_string().contains("frame detached") => {}
+            Err(e) => panic!("click: {e:?}"),
+        }
+    }
+
     /// The HTTP status of the document shown (from the Navigation Timing entry).
     pub(crate) async fn status(&self) -> u16 {
         let status = self

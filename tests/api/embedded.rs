@@ -496,7 +496,7 @@ async fn cancel_rejects_kombo_connect_and_the_framed_session_stays_in_its_frame(
         .click("form[action='/g/s/submit'] button[type=submit]")
         .await;
     browser.wait_for("#api_key-error").await;
-    browser.click("#portico-cancel").await;
+    browser.click_closing_frame("#portico-cancel").await;
     assert_eq!(
         outcome(&browser).await,
         "rejected:KomboConnectCancelledError"

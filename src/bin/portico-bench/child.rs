@@ -8,6 +8,7 @@ use anyhow::Context;
 use portico::clock::SystemClock;
 use portico::config::Settings;
 use portico::domain::account::Scope;
+use portico::store::group_commit::{self, GroupCommit};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -89,13 +90,23 @@ pub async fn run_child(role: Role, args: &Args) -> anyhow::Result<()> {
         Role::Baseline => {
             let db = Db::open(&database_url).await?;
             db.create_scratch_table().await?;
-            json!({ "base": spawn_baseline(db).await? })
+            let group = match sqlite_path(&database_url) {
+                Some(path) => Some(GroupCommit::start(group_commit::open(&path)?)?),
+                None => None,
+            };
+            json!({ "base": spawn_baseline(db, group).await? })
         }
     };
     println!("{ready}");
     let mut rest = Vec::new();
     tokio::io::stdin().read_to_end(&mut rest).await?;
     Ok(())
+}
+
+/// The file of a `sqlite://` URL (its query left out); `None` for PostgreSQL.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://")?;
+    Some(rest.split('?').next().unwrap_or(rest).into())
 }
 
 /// Portico as `portico serve` assembles it, with an account and an API key for the bench.

@@ -153,6 +153,7 @@ async fn measure_on(
         auth: HeaderValue::from_str(&format!("Bearer {}", field(&server, "key")?))?,
         server_pid: server.pid,
         db,
+        group_baseline: backend == "SQLite",
         clients: args.clients,
         duration: Duration::from_secs(args.seconds),
         overall_peak_rss: Mutex::new(0),

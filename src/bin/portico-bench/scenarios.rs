@@ -27,6 +27,8 @@ pub struct Bench {
     /// The server child's process id, whose RSS is measured.
     pub server_pid: u32,
     pub db: Db,
+    /// Whether the baseline child serves `/rows-group` (SQLite only).
+    pub group_baseline: bool,
     pub clients: usize,
     pub duration: Duration,
     /// The highest VmHWM seen before any reset (seeding and setup included).
@@ -38,12 +40,15 @@ pub struct Bench {
 pub enum Baseline {
     NoDatabase,
     Insert,
+    /// The one-row insert through the group commit writer at FULL (SQLite only).
+    GroupCommit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
     BaselineJson,
     BaselineInsert,
+    BaselineGroupInsert,
     Create,
     Get,
     List,
@@ -52,9 +57,10 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::BaselineJson,
         Scenario::BaselineInsert,
+        Scenario::BaselineGroupInsert,
         Scenario::Create,
         Scenario::Get,
         Scenario::List,
@@ -66,6 +72,7 @@ impl Scenario {
         match self {
             Scenario::BaselineJson => "baseline: axum, fixed JSON, no db",
             Scenario::BaselineInsert => "baseline: axum, one-row insert",
+            Scenario::BaselineGroupInsert => "baseline: axum, insert, group commit FULL",
             Scenario::Create => "POST /v1/invitations",
             Scenario::Get => "GET /v1/invitations/{id}",
             Scenario::List => "GET /v1/invitations?limit=20",
@@ -74,11 +81,14 @@ impl Scenario {
         }
     }
 
-    pub fn baseline(self) -> Option<Baseline> {
+    /// The baselines a scenario is compared with, the main one first.
+    pub fn baselines(self) -> &'static [Baseline] {
         match self {
-            Scenario::BaselineJson | Scenario::BaselineInsert => None,
-            Scenario::Create | Scenario::Submit => Some(Baseline::Insert),
-            Scenario::Get | Scenario::List | Scenario::Page => Some(Baseline::NoDatabase),
+            Scenario::BaselineJson | Scenario::BaselineInsert | Scenario::BaselineGroupInsert => {
+                &[]
+            }
+            Scenario::Create | Scenario::Submit => &[Baseline::GroupCommit, Baseline::Insert],
+            Scenario::Get | Scenario::List | Scenario::Page => &[Baseline::NoDatabase],
         }
     }
 }
@@ -91,20 +101,23 @@ pub struct Round {
 }
 
 impl Round {
-    pub fn get(&self, scenario: Scenario) -> &Measured {
-        self.results
-            .iter()
-            .find(|m| m.scenario == scenario)
-            .expect("every scenario ran")
+    /// The scenario's measurement; `None` for one that does not run on this backend.
+    pub fn find(&self, scenario: Scenario) -> Option<&Measured> {
+        self.results.iter().find(|m| m.scenario == scenario)
     }
 
-    /// requests/s as a fraction of the scenario's baseline.
-    pub fn ratio(&self, scenario: Scenario) -> Option<f64> {
-        let base = match scenario.baseline()? {
-            Baseline::NoDatabase => self.get(Scenario::BaselineJson),
-            Baseline::Insert => self.get(Scenario::BaselineInsert),
-        };
-        (base.rps() > 0.0).then(|| self.get(scenario).rps() / base.rps())
+    pub fn get(&self, scenario: Scenario) -> &Measured {
+        self.find(scenario).expect("the scenario ran")
+    }
+
+    /// requests/s as a fraction of `baseline`'s, when both ran.
+    pub fn ratio(&self, scenario: Scenario, baseline: Baseline) -> Option<f64> {
+        let base = self.find(match baseline {
+            Baseline::NoDatabase => Scenario::BaselineJson,
+            Baseline::Insert => Scenario::BaselineInsert,
+            Baseline::GroupCommit => Scenario::BaselineGroupInsert,
+        })?;
+        (base.rps() > 0.0).then(|| self.find(scenario).map_or(0.0, Measured::rps) / base.rps())
     }
 }
 
@@ -132,8 +145,15 @@ impl Bench {
                     })
                     .await
                 }
-                Scenario::BaselineInsert => {
-                    let url = format!("{}/rows", self.baseline);
+                Scenario::BaselineInsert | Scenario::BaselineGroupInsert => {
+                    if scenario == Scenario::BaselineGroupInsert && !self.group_baseline {
+                        continue;
+                    }
+                    let path = match scenario {
+                        Scenario::BaselineGroupInsert => "rows-group",
+                        _ => "rows",
+                    };
+                    let url = format!("{}/{path}", self.baseline);
                     let http = self.http.clone();
                     let body = invitation_body(false).to_string();
                     self.measure(scenario, move |_, _| {
