@@ -154,3 +154,31 @@ async fn not_found(signed: Signed) -> Response {
         &["console-not-found-body"],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every block of the stylesheets is closed where it was opened: a rule left inside an
+    /// `@media` block (a merge can drop one `}`) would style wide screens like phones.
+    #[test]
+    fn the_stylesheets_blocks_are_balanced() {
+        for css in [
+            include_str!("../../../static/console.css"),
+            include_str!("../../../static/style.css"),
+        ] {
+            let mut depth = 0i32;
+            let mut at_top = 0;
+            for line in css.lines() {
+                depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+                assert!((0..=2).contains(&depth), "{line}");
+                if line.starts_with("@media") {
+                    assert_eq!(depth, 1, "an @media block inside another block: {line}");
+                }
+                if depth == 0 {
+                    at_top += 1;
+                }
+            }
+            assert_eq!(depth, 0);
+            assert!(at_top > 0);
+        }
+    }
+}
