@@ -572,3 +572,64 @@ async fn two_nodes_deliver_500_events_once_each_and_survive_a_kill_9() {
         "only an event in flight on the killed node may arrive twice"
     );
 }
+
+/// The console's *Retry now*, *Disable* and *Enable* are API calls too.
+async fn retry_disable_and_enable_over_the_api(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let endpoint = subscribe(&app, &receiver, json!(["connection.created"])).await;
+    let id = endpoint["id"].as_str().unwrap();
+    receiver
+        .control(json!({"fail": 1, "fail_status": 503}))
+        .await;
+    app.create_connection("one").await;
+    receiver
+        .wait_for("the failed attempt", |d| d.len() == 1)
+        .await;
+    // Its retry is due in 5 s of a clock that stands still: only "retry" sends it now.
+    let path = format!("/v1/webhook-endpoints/{id}/attempts");
+    let (app_ref, path_ref) = (&app, &path);
+    eventually("the attempt is recorded", || async move {
+        app_ref.get(path_ref).await.json["data"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 1
+    })
+    .await;
+    let retried = app
+        .post(&format!("/v1/webhook-endpoints/{id}/retry"), json!({}))
+        .await;
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    assert_eq!(
+        retried.json,
+        json!({"object": "webhook_retry", "retried": 1})
+    );
+    let deliveries = receiver.wait_for("the retry", |d| d.len() == 2).await;
+    assert_eq!(deliveries[1]["status"], 200);
+
+    let disabled = app
+        .post(&format!("/v1/webhook-endpoints/{id}/disable"), json!({}))
+        .await;
+    assert_eq!(disabled.status, 200);
+    assert!(!disabled.json["disabled_at"].is_null());
+    app.create_connection("two").await;
+    let (hooks, _) = app.portico.store.queue_depths().await.unwrap();
+    assert_eq!(hooks, 0, "nothing is kept for a disabled endpoint");
+    let enabled = app
+        .post(&format!("/v1/webhook-endpoints/{id}/enable"), json!({}))
+        .await;
+    assert!(enabled.json["disabled_at"].is_null());
+
+    let unknown = uuid::Uuid::now_v7();
+    for action in ["retry", "disable", "enable"] {
+        let reply = app
+            .post(
+                &format!("/v1/webhook-endpoints/{unknown}/{action}"),
+                json!({}),
+            )
+            .await;
+        reply.assert_problem(404);
+    }
+}
+
+both!(retry_disable_and_enable_over_the_api, super::ALLOW_PRIVATE);

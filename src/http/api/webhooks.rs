@@ -125,10 +125,88 @@ async fn list_webhook_attempts(
     Ok(axum::Json(List::new(data, page, |a| a.id)))
 }
 
+/// How many undelivered events `retry` made due now.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RetriedDeliveries {
+    /// Always `webhook_retry`.
+    pub object: &'static str,
+    /// Undelivered events of the endpoint, those given up included, now due at once.
+    pub retried: u64,
+}
+
+/// Sends every event the endpoint has not received yet (those given up included) now, instead
+/// of at their next retry time.
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/retry", tag = "webhooks",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = RetriedDeliveries), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn retry_webhook_deliveries(
+    State(state): State<AppState>,
+    owner: Owner,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<axum::Json<RetriedDeliveries>, ApiError> {
+    let account_id = owner.require(Scope::WebhooksWrite)?;
+    let retried = state
+        .portico
+        .retry_webhook_deliveries(account_id, id)
+        .await?;
+    Ok(axum::Json(RetriedDeliveries {
+        object: "webhook_retry",
+        retried,
+    }))
+}
+
+/// Disables the endpoint: nothing is sent to it or kept for it until it is enabled.
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/disable", tag = "webhooks",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = WebhookEndpointObject), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn disable_webhook_endpoint(
+    State(state): State<AppState>,
+    owner: Owner,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<axum::Json<WebhookEndpointObject>, ApiError> {
+    set_enabled(state, owner, id, false).await
+}
+
+/// Enables the endpoint again (also one a 410 disabled): events from now on are sent to it.
+#[utoipa::path(post, path = "/v1/webhook-endpoints/{id}/enable", tag = "webhooks",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses((status = 200, body = WebhookEndpointObject), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn enable_webhook_endpoint(
+    State(state): State<AppState>,
+    owner: Owner,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<axum::Json<WebhookEndpointObject>, ApiError> {
+    set_enabled(state, owner, id, true).await
+}
+
+async fn set_enabled(
+    state: AppState,
+    owner: Owner,
+    id: Uuid,
+    enabled: bool,
+) -> Result<axum::Json<WebhookEndpointObject>, ApiError> {
+    let account_id = owner.require(Scope::WebhooksWrite)?;
+    Ok(axum::Json(
+        state
+            .portico
+            .set_webhook_endpoint_enabled(account_id, id, enabled)
+            .await?,
+    ))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_webhook_endpoint, list_webhook_endpoints))
         .routes(routes!(get_webhook_endpoint, delete_webhook_endpoint))
         .routes(routes!(rotate_webhook_secret))
         .routes(routes!(list_webhook_attempts))
+        .routes(routes!(retry_webhook_deliveries))
+        .routes(routes!(disable_webhook_endpoint))
+        .routes(routes!(enable_webhook_endpoint))
 }
