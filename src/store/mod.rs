@@ -15,6 +15,7 @@ mod outbox;
 mod postgres;
 mod results;
 mod sqlite;
+mod sqlite_writer;
 mod users;
 mod webhooks;
 

@@ -1,8 +1,10 @@
 //! PostgreSQL: one pool shared by reads and writes; several `portico serve` processes may share
 //! the database (migrations take PostgreSQL's advisory lock).
 
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Pool, Postgres};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Pool, Postgres};
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use super::StoreResult;
@@ -22,8 +24,25 @@ impl PostgresStore {
         Ok(PostgresStore { pool })
     }
 
-    fn writer(&self) -> &Pool<Postgres> {
-        &self.pool
+    async fn write(&self) -> StoreResult<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A batch's statements as a transaction of their own: begin, each, commit.
+    async fn commit_batch(&self, statements: Vec<(String, PgArguments)>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (sql, args) in statements {
+            sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A write of one statement: a pooled connection in autocommit, one round trip.
+    async fn write_one(&self) -> StoreResult<Autocommit> {
+        Ok(Autocommit(self.pool.acquire().await?))
     }
 
     fn reader(&self) -> &Pool<Postgres> {
@@ -34,10 +53,34 @@ impl PostgresStore {
 /// The backend the shared SQL (`sql/`) is mounted for, and its dialect.
 type Backend = PostgresStore;
 type Db = Postgres;
+type Tx = sqlx::Transaction<'static, Postgres>;
 /// Several processes claim at once: each skips the rows another is claiming.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// PostgreSQL's protocol prepares one statement at a time.
 const MULTI_STATEMENT: bool = false;
+
+/// A connection whose statements commit as they run; `commit` has nothing left to do. It
+/// stands where the SQLite backend's `write_one` gives a transaction.
+struct Autocommit(PoolConnection<Postgres>);
+
+impl Autocommit {
+    async fn commit(self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+impl Deref for Autocommit {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.0
+    }
+}
+
+impl DerefMut for Autocommit {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.0
+    }
+}
 
 #[path = "sql/mod.rs"]
 #[allow(

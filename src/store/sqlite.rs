@@ -1,16 +1,19 @@
 //! SQLite, the embedded default: one file in WAL mode, one writer connection (SQLite allows one
-//! writer at a time; a single connection makes writers queue in the pool instead of failing with
-//! SQLITE_BUSY) and a pool of readers.
+//! writer at a time) whose writes are committed in groups (`sqlite_writer`), and a pool of
+//! readers.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Pool, Sqlite};
 use std::str::FromStr;
 use std::time::Duration;
 
 use super::StoreResult;
+use super::sqlite_writer::{WriteTx, Writer};
 
 pub struct SqliteStore {
-    writer: Pool<Sqlite>,
+    writer: Writer,
     reader: Pool<Sqlite>,
 }
 
@@ -25,8 +28,14 @@ impl SqliteStore {
     /// Opens (creating when missing) the database at `url` (`sqlite://path/to/portico.db`).
     pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
         let options = Self::connect_options(url)?;
-        let writer = Self::pool_options(1).connect_with(options.clone()).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        // Migrated through a pool of one (a future the server can spawn), whose connection
+        // then becomes the writer's.
+        let migrating = Self::pool_options(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&migrating)
+            .await?;
+        let writer = Writer::new(migrating.acquire().await?.detach());
+        migrating.close().await;
         let reader = Self::pool_options(READERS)
             .connect_with(options.read_only(true).pragma("cache_size", READER_CACHE))
             .await?;
@@ -57,8 +66,25 @@ impl SqliteStore {
             .test_before_acquire(false)
     }
 
-    fn writer(&self) -> &Pool<Sqlite> {
-        &self.writer
+    /// A write transaction in the writer's open batch.
+    async fn write(&self) -> StoreResult<Tx> {
+        self.writer.begin().await
+    }
+
+    /// A batch's statements (on SQLite, one query of them all) as a write transaction of its
+    /// own, handed to the writer's connection once.
+    async fn commit_batch(&self, statements: Vec<(String, SqliteArguments)>) -> StoreResult<()> {
+        let mut statements = statements.into_iter();
+        let Some((sql, args)) = statements.next() else {
+            return Ok(());
+        };
+        debug_assert!(statements.next().is_none(), "see MULTI_STATEMENT");
+        self.writer.commit_query(&sql, args).await
+    }
+
+    /// A write of one statement: the same, since every write waits for its batch's commit.
+    async fn write_one(&self) -> StoreResult<Tx> {
+        self.writer.begin().await
     }
 
     fn reader(&self) -> &Pool<Sqlite> {
@@ -69,6 +95,8 @@ impl SqliteStore {
 /// The backend the shared SQL (`sql/`) is mounted for, and its dialect.
 type Backend = SqliteStore;
 type Db = Sqlite;
+/// A write transaction: a savepoint in the writer's open batch.
+type Tx = WriteTx;
 /// Nothing: the single writer already serialises claims.
 const SKIP_LOCKED: &str = "";
 /// sqlx binds `$n` across the statements of one SQLite query (see `Batch`).
@@ -91,15 +119,17 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("p.db").display());
         let store = SqliteStore::connect(&url).await.unwrap();
         // 2 is FULL: the WAL is synced at every commit, not only at checkpoints.
+        let mut tx = store.write().await.unwrap();
         let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(store.writer())
+            .fetch_one(&mut *tx)
             .await
             .unwrap();
         assert_eq!(synchronous, 2);
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(store.writer())
+            .fetch_one(&mut *tx)
             .await
             .unwrap();
         assert_eq!(mode, "wal");
+        tx.commit().await.unwrap();
     }
 }

@@ -54,8 +54,8 @@ fn number_taken() -> StoreError {
     StoreError::Conflict("account number is taken")
 }
 
-fn unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+fn unique_violation(err: &StoreError) -> bool {
+    matches!(err, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
 }
 
 #[async_trait]
@@ -72,23 +72,25 @@ impl AccountStore for Backend {
         loop {
             attempt += 1;
             let id = Uuid::now_v7();
-            let result = sqlx::query(
-                "INSERT INTO accounts (id, number, name, created_at) VALUES ($1, \
+            let result = self
+                .write_fetch_one(
+                    sqlx::query(
+                        "INSERT INTO accounts (id, number, name, created_at) VALUES ($1, \
                  COALESCE($2, (SELECT COALESCE(MAX(number), 0) + 1 FROM accounts)), \
                  $3, $4) RETURNING id, number, name, embed_origins, display_name, \
                  primary_color, logo_hash",
-            )
-            .bind(id)
-            .bind(number)
-            .bind(name)
-            .bind(to_millis(now))
-            .fetch_one(self.writer())
-            .await;
+                    )
+                    .bind(id)
+                    .bind(number)
+                    .bind(name)
+                    .bind(to_millis(now)),
+                )
+                .await;
             match result {
                 Ok(row) => return account_row(&row),
                 Err(e) if unique_violation(&e) && number.is_none() && attempt < 5 => continue,
                 Err(e) if unique_violation(&e) => return Err(number_taken()),
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
     }
@@ -135,7 +137,7 @@ impl AccountStore for Backend {
             .logo
             .as_ref()
             .map(|l| l.as_ref().map(|l| l.hash.as_str()));
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let result = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE accounts SET name = COALESCE($2, name), number = COALESCE($3, number), \
              embed_origins = COALESCE($4, embed_origins), \
@@ -165,12 +167,13 @@ impl AccountStore for Backend {
         )
         .bind(new_logo.flatten())
         .fetch_optional(&mut *tx)
-        .await;
+        .await
+        .map_err(StoreError::from);
         let account = match result {
             Ok(None) => return Ok(None),
             Ok(Some(row)) => account_row(&row)?,
             Err(e) if unique_violation(&e) => return Err(number_taken()),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         match &branding.logo {
             None => {}

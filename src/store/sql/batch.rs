@@ -1,11 +1,48 @@
-//! Statements built with their arguments, and `Batch`: the writes of one transaction, sent in
-//! as few round trips as the backend allows.
+//! Statements built with their arguments, `Batch`: the writes of one transaction, sent in
+//! as few round trips as the backend allows, and the writes of one statement.
 
-use super::{Db, MULTI_STATEMENT};
+use super::shared::DbRow;
+use super::{Backend, Db, MULTI_STATEMENT};
 use crate::store::StoreResult;
 
+pub(super) use super::Tx;
+
 pub(super) type Args = <Db as sqlx::Database>::Arguments;
-pub(super) type Tx<'a> = sqlx::Transaction<'a, Db>;
+type Query<'q> = sqlx::query::Query<'q, Db, Args>;
+
+/// One statement written (or read where only the writer's view will do) as a transaction of
+/// its own: on SQLite in the writer's batch, answered once durable; on PostgreSQL in
+/// autocommit.
+impl Backend {
+    /// The number of rows `q` changed.
+    pub(super) async fn write_execute(&self, q: Query<'_>) -> StoreResult<u64> {
+        let mut tx = self.write_one().await?;
+        let changed = q.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    pub(super) async fn write_fetch_optional(&self, q: Query<'_>) -> StoreResult<Option<DbRow>> {
+        let mut tx = self.write_one().await?;
+        let row = q.fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub(super) async fn write_fetch_one(&self, q: Query<'_>) -> StoreResult<DbRow> {
+        let mut tx = self.write_one().await?;
+        let row = q.fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub(super) async fn write_fetch_all(&self, q: Query<'_>) -> StoreResult<Vec<DbRow>> {
+        let mut tx = self.write_one().await?;
+        let rows = q.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
 
 /// Adds one value to a statement's arguments.
 pub(super) fn arg<'t, T>(args: &mut Args, value: T) -> StoreResult<()>
@@ -75,7 +112,7 @@ impl Batch {
         Ok(self)
     }
 
-    pub(super) async fn execute(self, tx: &mut Tx<'_>) -> StoreResult<()> {
+    pub(super) async fn execute(self, tx: &mut Tx) -> StoreResult<()> {
         for (sql, args) in self.statements {
             sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
                 .execute(&mut **tx)
@@ -84,39 +121,8 @@ impl Batch {
         Ok(())
     }
 
-    /// Runs the batch as a transaction of its own. On SQLite that is one query,
-    /// `BEGIN IMMEDIATE`, the statements, `COMMIT`, handed to the writer's thread once
-    /// instead of three times. It runs in a task of its own, so a caller that goes away
-    /// (a client hanging up) cannot leave it half done; a failure is rolled back on the
-    /// same connection before the connection goes back to the pool, or the connection
-    /// is closed if even that fails. Elsewhere: begin, the statements, commit.
-    pub(super) async fn commit_alone(self, pool: &sqlx::Pool<Db>) -> StoreResult<()> {
-        if !MULTI_STATEMENT {
-            let mut tx = pool.begin().await?;
-            self.execute(&mut tx).await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        let Some((sql, args)) = self.statements.into_iter().next() else {
-            return Ok(());
-        };
-        let pool = pool.clone();
-        let write = tokio::spawn(async move {
-            let mut conn = pool.acquire().await?;
-            let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
-            let done = sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-                .execute(&mut *conn)
-                .await;
-            if done.is_err() && sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
-                // SQLite may have rolled back already (then there is nothing to do),
-                // but the connection's state is not known for sure: do not reuse it.
-                conn.close_on_drop();
-            }
-            done.map(|_| ())
-        });
-        match write.await {
-            Ok(done) => Ok(done?),
-            Err(e) => Err(sqlx::Error::Protocol(format!("the write task failed: {e}")).into()),
-        }
+    /// Runs the batch as a transaction of its own (see each backend's `commit_batch`).
+    pub(super) async fn commit_alone(self, store: &Backend) -> StoreResult<()> {
+        store.commit_batch(self.statements).await
     }
 }

@@ -71,7 +71,7 @@ pub(super) fn connection_statement(args: &mut Args, c: &Connection) -> StoreResu
 
 /// A guest's reconnect: the credentials and the last check only, never the owner's
 /// name, end user or metadata.
-pub(super) async fn reconnect_connection_row(tx: &mut Tx<'_>, c: &Connection) -> StoreResult<bool> {
+pub(super) async fn reconnect_connection_row(tx: &mut Tx, c: &Connection) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE connections SET config = $3, secrets = $4, data_key = $5, \
          data_key_id = $6, last_check = $7, updated_at = $8 \
@@ -93,7 +93,7 @@ pub(super) async fn reconnect_connection_row(tx: &mut Tx<'_>, c: &Connection) ->
 #[async_trait]
 impl ConnectionStore for Backend {
     async fn insert_connection(&self, c: &Connection, events: &[NewEvent]) -> StoreResult<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         Batch::of(|args| connection_statement(args, c))?
             .execute(&mut tx)
             .await?;
@@ -154,7 +154,7 @@ impl ConnectionStore for Backend {
     }
 
     async fn update_connection(&self, c: &Connection, events: &[NewEvent]) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE connections SET name = $3, config = $4, secrets = $5, data_key = $6, \
              data_key_id = $7, end_user = $8, metadata = $9, updated_at = $10, \
@@ -183,7 +183,7 @@ impl ConnectionStore for Backend {
         check: &LastCheck,
         events: &[NewEvent],
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let done =
             sqlx::query("UPDATE connections SET last_check = $3 WHERE account_id = $1 AND id = $2")
                 .bind(account_id)
@@ -200,7 +200,7 @@ impl ConnectionStore for Backend {
         id: Uuid,
         events: &[NewEvent],
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM connections WHERE account_id = $1 AND id = $2")
             .bind(account_id)
             .bind(id)

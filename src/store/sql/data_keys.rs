@@ -112,6 +112,6 @@ impl DataKeyStore for Backend {
             .bind(*account_id)
             .bind(key.as_str()),
         };
-        Ok(q.execute(self.writer()).await?.rows_affected() == 1)
+        Ok(self.write_execute(q).await? == 1)
     }
 }

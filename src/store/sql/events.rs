@@ -54,7 +54,7 @@ pub(super) fn push_events<'e>(
 }
 
 pub(super) async fn insert_events<'e>(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     events: impl IntoIterator<Item = &'e NewEvent>,
 ) -> StoreResult<()> {
     let mut batch = Batch::default();
@@ -64,7 +64,7 @@ pub(super) async fn insert_events<'e>(
 
 /// Commits `tx` with `events` if its write changed a row; `false`, and nothing written, if not.
 pub(super) async fn commit_if_changed<'e>(
-    mut tx: Tx<'_>,
+    mut tx: Tx,
     changed: bool,
     events: impl IntoIterator<Item = &'e NewEvent>,
 ) -> StoreResult<bool> {
@@ -116,7 +116,7 @@ impl EventStore for Backend {
     async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {
         let mut batch = Batch::default();
         push_events(&mut batch, events)?;
-        batch.commit_alone(self.writer()).await
+        batch.commit_alone(self).await
     }
 
     async fn get_event(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Event>> {

@@ -104,7 +104,7 @@ where
 /// on PostgreSQL a concurrent count waits for this transaction, then sees its attempt;
 /// SQLite's single writer takes them one at a time anyway.
 async fn lock_gate(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     invitation_id: Uuid,
     scope: LockScope,
 ) -> StoreResult<Option<DateTime<Utc>>> {
@@ -146,7 +146,7 @@ async fn attempts_since<'e>(
 
 /// Sets the lock of a scope whose row `lock_gate` took, and writes `locked`.
 async fn start_lock(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     invitation_id: Uuid,
     scope: LockScope,
     until: DateTime<Utc>,
@@ -168,7 +168,7 @@ async fn start_lock(
 impl GuestStore for Backend {
     async fn create_guest_session(&self, session: &GuestSession) -> StoreResult<()> {
         Batch::of(|args| guest_session_statement(args, session))?
-            .commit_alone(self.writer())
+            .commit_alone(self)
             .await
     }
 
@@ -193,20 +193,22 @@ impl GuestStore for Backend {
     }
 
     async fn set_session_language(&self, id_hash: &TokenHash, language: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE guest_sessions SET language = $2 WHERE id_hash = $1")
-            .bind(id_hash.as_bytes())
-            .bind(language)
-            .execute(self.writer())
-            .await?;
+        self.write_execute(
+            sqlx::query("UPDATE guest_sessions SET language = $2 WHERE id_hash = $1")
+                .bind(id_hash.as_bytes())
+                .bind(language),
+        )
+        .await?;
         Ok(())
     }
 
     async fn set_session_connector(&self, id_hash: &TokenHash, connector: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE guest_sessions SET connector = $2 WHERE id_hash = $1")
-            .bind(id_hash.as_bytes())
-            .bind(connector)
-            .execute(self.writer())
-            .await?;
+        self.write_execute(
+            sqlx::query("UPDATE guest_sessions SET connector = $2 WHERE id_hash = $1")
+                .bind(id_hash.as_bytes())
+                .bind(connector),
+        )
+        .await?;
         Ok(())
     }
 
@@ -220,7 +222,7 @@ impl GuestStore for Backend {
         sent: &GuestAttempt,
         limit: &AttemptLimit,
     ) -> StoreResult<CodeSaved> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         // The limits first, under the invitation's email row: codes asked for one
         // address from several sessions or nodes are counted one at a time.
         let lock = lock_gate(&mut tx, sent.invitation_id, LockScope::Email).await?;
@@ -277,13 +279,15 @@ impl GuestStore for Backend {
     }
 
     async fn get_email_code(&self, session_hash: &TokenHash) -> StoreResult<Option<EmailCode>> {
-        let row = sqlx::query(
-            "SELECT email, code_hash, attempts, created_at, expires_at FROM email_codes \
+        let row = self
+            .write_fetch_optional(
+                sqlx::query(
+                    "SELECT email, code_hash, attempts, created_at, expires_at FROM email_codes \
              WHERE session_hash = $1",
-        )
-        .bind(session_hash.as_bytes())
-        .fetch_optional(self.writer())
-        .await?;
+                )
+                .bind(session_hash.as_bytes()),
+            )
+            .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(EmailCode {
             email: row.try_get("email")?,
@@ -301,14 +305,16 @@ impl GuestStore for Backend {
     ) -> StoreResult<Option<i32>> {
         // One statement: concurrent guesses each take their own try, never more than
         // `max` in all.
-        let row = sqlx::query(
-            "UPDATE email_codes SET attempts = attempts + 1 \
+        let row = self
+            .write_fetch_optional(
+                sqlx::query(
+                    "UPDATE email_codes SET attempts = attempts + 1 \
              WHERE session_hash = $1 AND attempts < $2 RETURNING attempts",
-        )
-        .bind(session_hash.as_bytes())
-        .bind(max)
-        .fetch_optional(self.writer())
-        .await?;
+                )
+                .bind(session_hash.as_bytes())
+                .bind(max),
+            )
+            .await?;
         row.map(|row| Ok(row.try_get::<i32, _>("attempts")? - 1))
             .transpose()
     }
@@ -321,7 +327,7 @@ impl GuestStore for Backend {
         now: DateTime<Utc>,
         event: &NewEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let replaced = sqlx::query(
             "UPDATE guest_sessions SET replaced_at = $2, pending_email = NULL \
              WHERE id_hash = $1 AND replaced_at IS NULL",
@@ -382,7 +388,7 @@ impl GuestStore for Backend {
         locked: &NewEvent,
     ) -> StoreResult<Counted> {
         let (id, scope, now) = (attempt.invitation_id, attempt.kind.scope(), attempt.at);
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let lock = lock_gate(&mut tx, id, scope).await?;
         let before = attempts_since(
             &mut *tx,
@@ -429,7 +435,7 @@ impl GuestStore for Backend {
         locked: &NewEvent,
     ) -> StoreResult<Option<DateTime<Utc>>> {
         let scope = limit.kind.scope();
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let lock = lock_gate(&mut tx, invitation_id, scope).await?;
         let counted = attempts_since(
             &mut *tx,

@@ -32,7 +32,7 @@ impl HousekeepingStore for Backend {
         replies_before: DateTime<Utc>,
         sent_before: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let mut purged = 0;
         for (sql, at) in [
             ("DELETE FROM email_codes WHERE expires_at <= $1", now),

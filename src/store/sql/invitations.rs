@@ -171,10 +171,10 @@ impl InvitationStore for Backend {
             batch.push(|args| outbox_statement(args, email))?;
         }
         let Some(idem) = idempotency else {
-            batch.commit_alone(self.writer()).await?;
+            batch.commit_alone(self).await?;
             return Ok(Inserted::Yes);
         };
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         // A concurrent request with the same key waits here on PostgreSQL until the
         // first commits, then inserts nothing; on SQLite the single writer serialises.
         let taken = sqlx::query(
@@ -207,14 +207,16 @@ impl InvitationStore for Backend {
         account_id: Uuid,
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
-        let row = sqlx::query(
-            "SELECT key, request_hash, status, data_key, data_key_id, response, \
+        let row = self
+            .write_fetch_optional(
+                sqlx::query(
+                    "SELECT key, request_hash, status, data_key, data_key_id, response, \
              created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2",
-        )
-        .bind(account_id)
-        .bind(key)
-        .fetch_optional(self.writer())
-        .await?;
+                )
+                .bind(account_id)
+                .bind(key),
+            )
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let status: i32 = row.try_get("status")?;
         Ok(Some(IdempotentResponse {
@@ -301,7 +303,7 @@ impl InvitationStore for Backend {
         now: DateTime<Utc>,
         events: &[NewEvent],
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE invitations SET revoked_at = $3 \
              WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
@@ -325,7 +327,7 @@ impl InvitationStore for Backend {
         let old = renewed
             .renewed_from
             .ok_or_else(|| corrupt("renewed_from"))?;
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         // The old one's open renewal request is answered by this resend.
         sqlx::query(
             "UPDATE invitations SET renewal_requested_at = NULL \
@@ -367,7 +369,7 @@ impl InvitationStore for Backend {
         event: &NewEvent,
     ) -> StoreResult<bool> {
         let now_ms = to_millis(now);
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         // `Invitation::records_renewal_request`, re-checked in the write so that two requests
         // at once record one: expired or fulfilled, not revoked, none within the interval.
         let recorded = sqlx::query(
@@ -445,7 +447,7 @@ impl InvitationStore for Backend {
         at: DateTime<Utc>,
         event: &NewEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         // Two first opens at once: only one marks the invitation and writes the event.
         let first = sqlx::query(
             "UPDATE invitations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL",
@@ -468,7 +470,7 @@ impl InvitationStore for Backend {
         events: &[NewEvent],
         fulfilled: &NewEvent,
     ) -> StoreResult<Use> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         // The conditional increment (`Invitation::can_be_used`): on PostgreSQL a concurrent
         // use waits on the row lock and then re-checks the condition against the committed
         // count.
@@ -539,7 +541,7 @@ impl InvitationStore for Backend {
         now: DateTime<Utc>,
         event: &NewEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE invitations SET expired_event_at = $2 \
              WHERE id = $1 AND expired_event_at IS NULL",

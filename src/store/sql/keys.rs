@@ -19,17 +19,18 @@ impl ApiKeyStore for Backend {
         key_hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO api_keys (id, account_id, key_hash, prefix, scopes, created_at) \
+        self.write_execute(
+            sqlx::query(
+                "INSERT INTO api_keys (id, account_id, key_hash, prefix, scopes, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(key.id)
+            .bind(key.account_id)
+            .bind(key_hash.as_bytes())
+            .bind(&key.prefix)
+            .bind(Json(&key.scopes))
+            .bind(to_millis(now)),
         )
-        .bind(key.id)
-        .bind(key.account_id)
-        .bind(key_hash.as_bytes())
-        .bind(&key.prefix)
-        .bind(Json(&key.scopes))
-        .bind(to_millis(now))
-        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -53,13 +54,16 @@ impl ApiKeyStore for Backend {
     }
 
     async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
-        let done =
-            sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        let done = self
+            .write_execute(
+                sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                )
                 .bind(id)
-                .bind(to_millis(now))
-                .execute(self.writer())
-                .await?;
-        Ok(done.rows_affected() == 1)
+                .bind(to_millis(now)),
+            )
+            .await?;
+        Ok(done == 1)
     }
 
     async fn list_api_keys(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<ListedKey>> {

@@ -4,7 +4,7 @@
 //! alike, ids bind as UUIDs (BLOB in SQLite), JSON as `Json` (TEXT in SQLite, JSONB in
 //! PostgreSQL) and timestamps as integer milliseconds, so one body of code serves both.
 
-use super::{Backend, Db, MULTI_STATEMENT, SKIP_LOCKED};
+use super::{Backend, Db, MULTI_STATEMENT, SKIP_LOCKED, Tx};
 
 mod accounts;
 mod batch;

@@ -44,7 +44,7 @@ pub(super) fn outbox_statement(args: &mut Args, e: &OutboxEmail) -> StoreResult<
 #[async_trait]
 impl OutboxStore for Backend {
     async fn enqueue_email(&self, email: &OutboxEmail) -> StoreResult<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         Batch::of(|args| outbox_statement(args, email))?
             .execute(&mut tx)
             .await?;
@@ -59,37 +59,40 @@ impl OutboxStore for Backend {
         lease: chrono::Duration,
         limit: i64,
     ) -> StoreResult<Vec<OutboxEmail>> {
-        let mut claimed = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox_emails SET locked_until = $2, locked_by = $3 \
+        let mut claimed = self
+            .write_fetch_all(
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox_emails SET locked_until = $2, locked_by = $3 \
              WHERE id IN (SELECT id FROM outbox_emails \
              WHERE sent_at IS NULL AND next_attempt_at <= $1 \
              AND (locked_until IS NULL OR locked_until < $1) \
              ORDER BY id LIMIT $4{SKIP_LOCKED}) RETURNING id, account_id, recipient, data_key, \
              data_key_id, message, created_at, attempts, next_attempt_at"
-        )))
-        .bind(to_millis(now))
-        .bind(to_millis(now + lease))
-        .bind(node)
-        .bind(limit)
-        .fetch_all(self.writer())
-        .await?
-        .iter()
-        .map(outbox_row)
-        .collect::<StoreResult<Vec<_>>>()?;
+                )))
+                .bind(to_millis(now))
+                .bind(to_millis(now + lease))
+                .bind(node)
+                .bind(limit),
+            )
+            .await?
+            .iter()
+            .map(outbox_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         // RETURNING promises no order; ids are UUIDv7, so this is oldest first.
         claimed.sort_by_key(|e| e.id);
         Ok(claimed)
     }
 
     async fn mark_email_sent(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbox_emails SET sent_at = $2, message = NULL, \
+        self.write_execute(
+            sqlx::query(
+                "UPDATE outbox_emails SET sent_at = $2, message = NULL, \
              attempts = attempts + 1, locked_until = NULL, locked_by = NULL \
              WHERE id = $1",
+            )
+            .bind(id)
+            .bind(to_millis(now)),
         )
-        .bind(id)
-        .bind(to_millis(now))
-        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -100,15 +103,16 @@ impl OutboxStore for Backend {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2, \
+        self.write_execute(
+            sqlx::query(
+                "UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2, \
              next_attempt_at = $3, locked_until = NULL, locked_by = NULL \
              WHERE id = $1 AND sent_at IS NULL",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(to_millis(next_attempt_at)),
         )
-        .bind(id)
-        .bind(error)
-        .bind(to_millis(next_attempt_at))
-        .execute(self.writer())
         .await?;
         Ok(())
     }

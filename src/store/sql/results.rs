@@ -72,7 +72,7 @@ impl ResultStore for Backend {
         now: DateTime<Utc>,
         event: &NewEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         // `ResultCode::can_be_exchanged`; on PostgreSQL a concurrent exchange waits on the
         // row lock and then finds `exchanged_at` set.
         let taken = sqlx::query(

@@ -45,8 +45,8 @@ pub(super) fn prefixed(table: &str, columns: &str) -> String {
 }
 
 /// The row of `columns` in `table` with this id, if the account owns it.
-pub(super) async fn owned_row<T>(
-    pool: &sqlx::Pool<Db>,
+pub(super) async fn owned_row<'c, T>(
+    db: impl sqlx::Executor<'c, Database = Db>,
     columns: &str,
     table: &str,
     account_id: Uuid,
@@ -58,7 +58,7 @@ pub(super) async fn owned_row<T>(
     )))
     .bind(account_id)
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?
     .as_ref()
     .map(map)

@@ -35,7 +35,7 @@ fn user_row(row: &DbRow) -> StoreResult<ConsoleUser> {
 
 /// The link, and the email that carries it.
 async fn insert_link(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     link: &PasswordLink,
     email: Option<&OutboxEmail>,
 ) -> StoreResult<()> {
@@ -61,7 +61,7 @@ async fn insert_link(
 }
 
 async fn insert_user(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     user: &ConsoleUser,
     password_hash: Option<&str>,
 ) -> StoreResult<()> {
@@ -103,7 +103,7 @@ fn link_row(row: &DbRow) -> StoreResult<PasswordLink> {
 
 /// Takes the user's row for the rest of the transaction and returns its lock's end: every count
 /// of one user's wrong passwords starts here, so they are taken one at a time.
-async fn gate(tx: &mut Tx<'_>, user_id: Uuid) -> StoreResult<Option<DateTime<Utc>>> {
+async fn gate(tx: &mut Tx, user_id: Uuid) -> StoreResult<Option<DateTime<Utc>>> {
     let row = sqlx::query(
         "UPDATE console_users SET locked_until = locked_until WHERE id = $1 \
          RETURNING locked_until",
@@ -117,7 +117,7 @@ async fn gate(tx: &mut Tx<'_>, user_id: Uuid) -> StoreResult<Option<DateTime<Utc
     }
 }
 
-async fn forget_wrong_passwords(tx: &mut Tx<'_>, user_id: Uuid) -> StoreResult<()> {
+async fn forget_wrong_passwords(tx: &mut Tx, user_id: Uuid) -> StoreResult<()> {
     sqlx::query("DELETE FROM console_login_failures WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
@@ -134,7 +134,7 @@ impl UserStore for Backend {
         link: Option<&PasswordLink>,
         email: Option<&OutboxEmail>,
     ) -> StoreResult<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         insert_user(&mut tx, user, password_hash).await?;
         if let Some(link) = link {
             insert_link(&mut tx, link, email).await?;
@@ -190,11 +190,12 @@ impl UserStore for Backend {
     }
 
     async fn set_user_language(&self, id: Uuid, language: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE console_users SET language = $2 WHERE id = $1")
-            .bind(id)
-            .bind(language)
-            .execute(self.writer())
-            .await?;
+        self.write_execute(
+            sqlx::query("UPDATE console_users SET language = $2 WHERE id = $1")
+                .bind(id)
+                .bind(language),
+        )
+        .await?;
         Ok(())
     }
 
@@ -207,7 +208,7 @@ impl UserStore for Backend {
         lock_until: DateTime<Utc>,
         locked: &NewEvent,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         if gate(&mut tx, user_id)
             .await?
             .is_some_and(|until| until > now)
@@ -249,7 +250,7 @@ impl UserStore for Backend {
         user_id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         forget_wrong_passwords(&mut tx, user_id).await?;
         sqlx::query(
             "INSERT INTO console_sessions (token_hash, user_id, created_at, last_seen_at) \
@@ -288,19 +289,21 @@ impl UserStore for Backend {
         token_hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE console_sessions SET last_seen_at = $2 WHERE token_hash = $1")
-            .bind(token_hash.as_bytes())
-            .bind(to_millis(now))
-            .execute(self.writer())
-            .await?;
+        self.write_execute(
+            sqlx::query("UPDATE console_sessions SET last_seen_at = $2 WHERE token_hash = $1")
+                .bind(token_hash.as_bytes())
+                .bind(to_millis(now)),
+        )
+        .await?;
         Ok(())
     }
 
     async fn delete_console_session(&self, token_hash: &TokenHash) -> StoreResult<()> {
-        sqlx::query("DELETE FROM console_sessions WHERE token_hash = $1")
-            .bind(token_hash.as_bytes())
-            .execute(self.writer())
-            .await?;
+        self.write_execute(
+            sqlx::query("DELETE FROM console_sessions WHERE token_hash = $1")
+                .bind(token_hash.as_bytes()),
+        )
+        .await?;
         Ok(())
     }
 
@@ -309,7 +312,7 @@ impl UserStore for Backend {
         link: &PasswordLink,
         email: Option<&OutboxEmail>,
     ) -> StoreResult<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         insert_link(&mut tx, link, email).await?;
         tx.commit().await?;
         Ok(())
@@ -345,7 +348,7 @@ impl UserStore for Backend {
         password_hash: &str,
         new_user: &ConsoleUser,
     ) -> StoreResult<Option<ConsoleUser>> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let used = sqlx::query(
             "UPDATE console_password_links SET used_at = $2 \
              WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \

@@ -51,23 +51,24 @@ fn attempt_row(row: &DbRow) -> StoreResult<WebhookAttempt> {
 #[async_trait]
 impl WebhookStore for Backend {
     async fn create_webhook_endpoint(&self, w: &WebhookEndpoint) -> StoreResult<()> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO webhook_endpoints ({WEBHOOK_COLUMNS}) \
+        self.write_execute(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO webhook_endpoints ({WEBHOOK_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        )))
-        .bind(w.id)
-        .bind(w.account_id)
-        .bind(&w.url)
-        .bind(stored_filter(&w.event_types))
-        .bind(&w.data_key.bytes)
-        .bind(&w.data_key.key_id)
-        .bind(&w.sealed_secret)
-        .bind(&w.sealed_previous_secret)
-        .bind(w.previous_until.map(to_millis))
-        .bind(w.disabled_at.map(to_millis))
-        .bind(to_millis(w.created_at))
-        .bind(w.format.as_str())
-        .execute(self.writer())
+            )))
+            .bind(w.id)
+            .bind(w.account_id)
+            .bind(&w.url)
+            .bind(stored_filter(&w.event_types))
+            .bind(&w.data_key.bytes)
+            .bind(&w.data_key.key_id)
+            .bind(&w.sealed_secret)
+            .bind(&w.sealed_previous_secret)
+            .bind(w.previous_until.map(to_millis))
+            .bind(w.disabled_at.map(to_millis))
+            .bind(to_millis(w.created_at))
+            .bind(w.format.as_str()),
+        )
         .await?;
         Ok(())
     }
@@ -89,20 +90,24 @@ impl WebhookStore for Backend {
         account_id: Uuid,
         id: Uuid,
     ) -> StoreResult<Option<WebhookEndpoint>> {
+        // The writer's view: the deliverer reads the secrets it was just given.
+        let mut tx = self.write_one().await?;
         let table = "webhook_endpoints";
-        owned_row(
-            self.writer(),
+        let found = owned_row(
+            &mut *tx,
             WEBHOOK_COLUMNS,
             table,
             account_id,
             id,
             webhook_row,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(found)
     }
 
     async fn delete_webhook_endpoint(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM webhook_endpoints WHERE account_id = $1 AND id = $2")
             .bind(account_id)
             .bind(id)
@@ -120,18 +125,20 @@ impl WebhookStore for Backend {
     }
 
     async fn update_webhook_secrets(&self, w: &WebhookEndpoint) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE webhook_endpoints SET secret = $3, previous_secret = $4, \
+        let done = self
+            .write_execute(
+                sqlx::query(
+                    "UPDATE webhook_endpoints SET secret = $3, previous_secret = $4, \
              previous_until = $5 WHERE account_id = $1 AND id = $2",
-        )
-        .bind(w.account_id)
-        .bind(w.id)
-        .bind(&w.sealed_secret)
-        .bind(&w.sealed_previous_secret)
-        .bind(w.previous_until.map(to_millis))
-        .execute(self.writer())
-        .await?;
-        Ok(done.rows_affected() == 1)
+                )
+                .bind(w.account_id)
+                .bind(w.id)
+                .bind(&w.sealed_secret)
+                .bind(&w.sealed_previous_secret)
+                .bind(w.previous_until.map(to_millis)),
+            )
+            .await?;
+        Ok(done == 1)
     }
 
     async fn claim_webhook_endpoints(
@@ -141,8 +148,9 @@ impl WebhookStore for Backend {
         until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<WebhookEndpoint>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE webhook_endpoints SET locked_until = $1, locked_by = $2 \
+        self.write_fetch_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE webhook_endpoints SET locked_until = $1, locked_by = $2 \
              WHERE id IN (SELECT w.id FROM webhook_endpoints w \
              WHERE w.disabled_at IS NULL \
              AND (w.locked_until IS NULL OR w.locked_until < $3) \
@@ -150,12 +158,12 @@ impl WebhookStore for Backend {
              AND d.delivered_at IS NULL AND d.given_up_at IS NULL \
              AND d.next_attempt_at <= $3) \
              ORDER BY w.id LIMIT $4{SKIP_LOCKED}) RETURNING {WEBHOOK_COLUMNS}"
-        )))
-        .bind(to_millis(until))
-        .bind(node)
-        .bind(to_millis(now))
-        .bind(limit)
-        .fetch_all(self.writer())
+            )))
+            .bind(to_millis(until))
+            .bind(node)
+            .bind(to_millis(now))
+            .bind(limit),
+        )
         .await?
         .iter()
         .map(webhook_row)
@@ -168,25 +176,27 @@ impl WebhookStore for Backend {
         node: &str,
         until: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = self.write_execute(
+sqlx::query(
             "UPDATE webhook_endpoints SET locked_until = $3 WHERE id = $1 AND locked_by = $2",
         )
         .bind(id)
         .bind(node)
-        .bind(to_millis(until))
-        .execute(self.writer())
+        .bind(to_millis(until)),
+)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     async fn release_webhook_endpoint(&self, id: Uuid, node: &str) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE webhook_endpoints SET locked_until = NULL, locked_by = NULL \
+        self.write_execute(
+            sqlx::query(
+                "UPDATE webhook_endpoints SET locked_until = NULL, locked_by = NULL \
              WHERE id = $1 AND locked_by = $2",
+            )
+            .bind(id)
+            .bind(node),
         )
-        .bind(id)
-        .bind(node)
-        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -196,15 +206,16 @@ impl WebhookStore for Backend {
         endpoint_id: Uuid,
         limit: i64,
     ) -> StoreResult<Vec<PendingDelivery>> {
-        sqlx::query(
-            "SELECT e.id, e.type, e.data, e.created_at, d.attempts, d.next_attempt_at \
+        self.write_fetch_all(
+            sqlx::query(
+                "SELECT e.id, e.type, e.data, e.created_at, d.attempts, d.next_attempt_at \
              FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
              WHERE d.endpoint_id = $1 AND d.delivered_at IS NULL \
              AND d.given_up_at IS NULL ORDER BY d.event_seq LIMIT $2",
+            )
+            .bind(endpoint_id)
+            .bind(limit),
         )
-        .bind(endpoint_id)
-        .bind(limit)
-        .fetch_all(self.writer())
         .await?
         .iter()
         .map(|row| {
@@ -222,7 +233,7 @@ impl WebhookStore for Backend {
         a: &WebhookAttempt,
         outcome: AttemptOutcome,
     ) -> StoreResult<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO webhook_attempts (id, endpoint_id, event_id, attempted_at, \
              status, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -296,15 +307,16 @@ impl WebhookStore for Backend {
         id: Uuid,
         at: Option<DateTime<Utc>>,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = self.write_execute(
+sqlx::query(
             "UPDATE webhook_endpoints SET disabled_at = $3 WHERE account_id = $1 AND id = $2",
         )
         .bind(account_id)
         .bind(id)
-        .bind(at.map(to_millis))
-        .execute(self.writer())
+        .bind(at.map(to_millis)),
+)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     async fn retry_webhook_deliveries(
@@ -312,15 +324,17 @@ impl WebhookStore for Backend {
         endpoint_id: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "UPDATE webhook_deliveries SET next_attempt_at = $2, given_up_at = NULL \
+        let done = self
+            .write_execute(
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET next_attempt_at = $2, given_up_at = NULL \
              WHERE endpoint_id = $1 AND delivered_at IS NULL",
-        )
-        .bind(endpoint_id)
-        .bind(to_millis(now))
-        .execute(self.writer())
-        .await?;
-        Ok(done.rows_affected())
+                )
+                .bind(endpoint_id)
+                .bind(to_millis(now)),
+            )
+            .await?;
+        Ok(done)
     }
 
     async fn count_undelivered(&self, endpoint_id: Uuid) -> StoreResult<(i64, i64)> {
