@@ -15,6 +15,7 @@ mod outbox;
 mod postgres;
 mod results;
 mod sqlite;
+mod sqlite_query;
 mod sqlite_writer;
 mod users;
 mod webhooks;
@@ -47,6 +48,8 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is invalid: {0}")]
@@ -54,6 +57,20 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// A unique constraint refused the write (on either backend).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            _ => false,
+        }
+    }
+}
 
 /// Keyset pagination: newest first (ids are UUIDv7), strictly older than `before` when given.
 #[derive(Debug, Clone, Copy)]

@@ -2,8 +2,8 @@
 //! the database (migrations take PostgreSQL's advisory lock).
 
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Pool, Postgres};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow as DbRow};
+use sqlx::{PgConnection, PgPool, Pool, Postgres, QueryBuilder, Row, query, query_with};
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
@@ -28,18 +28,6 @@ impl PostgresStore {
         Ok(self.pool.begin().await?)
     }
 
-    /// A batch's statements as a transaction of their own: begin, each, commit.
-    async fn commit_batch(&self, statements: Vec<(String, PgArguments)>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        for (sql, args) in statements {
-            sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A write of one statement: a pooled connection in autocommit, one round trip.
     async fn write_one(&self) -> StoreResult<Autocommit> {
         Ok(Autocommit(self.pool.acquire().await?))
@@ -56,8 +44,29 @@ type Db = Postgres;
 type Tx = sqlx::Transaction<'static, Postgres>;
 /// Several processes claim at once: each skips the rows another is claiming.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
-/// PostgreSQL's protocol prepares one statement at a time.
-const MULTI_STATEMENT: bool = false;
+type Args = PgArguments;
+type Query<'q> = sqlx::query::Query<'q, Postgres, Args>;
+
+/// Where a statement runs: the pool or a transaction's connection.
+trait Executor<'c>: sqlx::Executor<'c, Database = Postgres> {}
+impl<'c, E: sqlx::Executor<'c, Database = Postgres>> Executor<'c> for E {}
+
+/// A value a statement can bind.
+trait Bind<'t>: sqlx::Encode<'t, Postgres> + sqlx::Type<Postgres> {}
+impl<'t, T: sqlx::Encode<'t, Postgres> + sqlx::Type<Postgres>> Bind<'t> for T {}
+
+/// Adds one value to a statement's arguments.
+fn arg<'t>(args: &mut Args, value: impl Bind<'t>) -> StoreResult<()> {
+    use sqlx::Arguments;
+    args.add(value).map_err(sqlx::Error::Encode)?;
+    Ok(())
+}
+
+/// How many arguments `args` holds.
+fn arg_count(args: &Args) -> usize {
+    use sqlx::Arguments;
+    args.len()
+}
 
 /// A connection whose statements commit as they run; `commit` has nothing left to do. It
 /// stands where the SQLite backend's `write_one` gives a transaction.

@@ -16,7 +16,7 @@
 //! outcome, unlock, wake the committer, wait → committer: lock, settle, `COMMIT` → every
 //! request of the batch gets the outcome.
 
-use sqlx::sqlite::{SqliteArguments, SqliteConnection};
+use rusqlite::Connection;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -28,7 +28,7 @@ use super::{StoreError, StoreResult};
 type Outcome = Option<Result<(), Arc<str>>>;
 
 struct State {
-    conn: SqliteConnection,
+    conn: Connection,
     /// The open batch: a transaction has begun and these wait for its outcome.
     batch: Option<watch::Sender<Outcome>>,
     /// The last holder left without committing: its savepoint is still open.
@@ -39,13 +39,15 @@ impl State {
     /// Rolls back the savepoint of a request that left without committing. If that fails,
     /// the transaction is in a state we cannot know: it is rolled back whole and its batch
     /// fails, so no request is told its writes are durable when they may not be.
-    async fn settle(&mut self) {
+    fn settle(&mut self) {
         if !std::mem::take(&mut self.unsettled) {
             return;
         }
-        let rolled_back = run(&mut self.conn, "ROLLBACK TO request; RELEASE request").await;
+        let rolled_back = self
+            .conn
+            .execute_batch("ROLLBACK TO request; RELEASE request");
         if let Err(e) = rolled_back {
-            let _ = run(&mut self.conn, "ROLLBACK").await;
+            let _ = self.conn.execute_batch("ROLLBACK");
             self.finish(Err(e.to_string().into()));
         }
     }
@@ -56,12 +58,20 @@ impl State {
             batch.send_replace(Some(outcome));
         }
     }
-}
 
-/// Runs `sql` (statements without arguments) on `conn`.
-async fn run(conn: &mut SqliteConnection, sql: &'static str) -> sqlx::Result<()> {
-    use sqlx::Executor;
-    conn.execute(sqlx::raw_sql(sql)).await.map(|_| ())
+    /// Settles the last holder and commits the open batch, if any: the fsync, so it runs
+    /// on a blocking thread.
+    fn commit(&mut self, batches: &AtomicU64) {
+        self.settle();
+        let Some(batch) = &self.batch else { return };
+        tracing::trace!(writes = batch.receiver_count(), "committing a batch");
+        let committed = self.conn.execute_batch("COMMIT");
+        if committed.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.finish(committed.map_err(|e| e.to_string().into()));
+        batches.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Wakes the committer. One wake-up pending is enough: the committer commits whatever is
@@ -85,7 +95,7 @@ pub struct Writer {
 
 impl Writer {
     /// Takes over `conn` (opened with the store's options) and starts its committer.
-    pub fn new(conn: SqliteConnection) -> Writer {
+    pub fn new(conn: Connection) -> Writer {
         let state = Arc::new(Mutex::new(State {
             conn,
             batch: None,
@@ -106,36 +116,11 @@ impl Writer {
     }
 
     /// A write transaction: a savepoint in the open batch, the connection held until
-    /// `commit` or drop.
+    /// `commit` or drop. The batch is opened before BEGIN runs: if BEGIN fails, settling
+    /// finds no savepoint and fails this (empty) batch.
     pub async fn begin(&self) -> StoreResult<WriteTx> {
-        let (mut tx, opens) = self.take_turn().await;
-        let begin = if opens {
-            "BEGIN IMMEDIATE; SAVEPOINT request"
-        } else {
-            "SAVEPOINT request"
-        };
-        run(&mut tx, begin).await?;
-        Ok(tx)
-    }
-
-    /// `sql` (one statement or several) as a write transaction of its own, handed to the
-    /// connection once: the savepoint, the statements and its release in one query.
-    pub async fn commit_query(&self, sql: &str, args: SqliteArguments) -> StoreResult<()> {
-        let (mut tx, opens) = self.take_turn().await;
-        let begin = if opens { "BEGIN IMMEDIATE; " } else { "" };
-        let sql = format!("{begin}SAVEPOINT request; {sql}; RELEASE request");
-        sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-            .execute(&mut *tx)
-            .await?;
-        tx.released().await
-    }
-
-    /// The connection, its predecessor settled, in an open batch: `true` when the batch is
-    /// new and the caller must begin its transaction. The batch is opened before that runs:
-    /// if BEGIN fails, settling finds no savepoint and fails this (empty) batch.
-    async fn take_turn(&self) -> (WriteTx, bool) {
         let mut state = self.state.clone().lock_owned().await;
-        state.settle().await;
+        state.settle();
         let opens = state.batch.is_none();
         if opens {
             state.batch = Some(watch::Sender::new(None));
@@ -144,7 +129,12 @@ impl Writer {
             state: Some(state),
             wake: self.wake.clone(),
         };
-        (tx, opens)
+        tx.execute_batch(if opens {
+            "BEGIN IMMEDIATE; SAVEPOINT request"
+        } else {
+            "SAVEPOINT request"
+        })?;
+        Ok(tx)
     }
 
     /// How many batches have committed: fewer than the write transactions when they were
@@ -164,15 +154,10 @@ pub struct WriteTx {
 
 impl WriteTx {
     /// Keeps the request's writes and returns once they are durable, or fails if its batch
-    /// did not commit.
+    /// did not commit: hands the connection on once the savepoint is released, and waits
+    /// for the batch's outcome.
     pub async fn commit(mut self) -> StoreResult<()> {
-        run(&mut self, "RELEASE request").await?;
-        self.released().await
-    }
-
-    /// Hands the connection on once the request's savepoint is released, and waits for its
-    /// batch's outcome.
-    async fn released(mut self) -> StoreResult<()> {
+        self.execute_batch("RELEASE request")?;
         let state = self
             .state
             .take()
@@ -200,14 +185,14 @@ fn batch_failed(why: &str) -> StoreError {
 }
 
 impl Deref for WriteTx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
         &self.state.as_ref().expect("held until commit").conn
     }
 }
 
 impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
         &mut self.state.as_mut().expect("held until commit").conn
     }
 }
@@ -225,7 +210,8 @@ impl Drop for WriteTx {
 }
 
 /// The committer: each time a request commits (or leaves), take the connection after those
-/// already waiting for it and commit the open batch.
+/// already waiting for it and commit the open batch on a blocking thread (the fsync); the
+/// requests that queue meanwhile make the next batch.
 async fn commit_batches(
     state: Weak<Mutex<State>>,
     mut woken: mpsc::Receiver<()>,
@@ -233,61 +219,42 @@ async fn commit_batches(
 ) {
     while woken.recv().await.is_some() {
         let Some(state) = state.upgrade() else { return };
-        let mut state = state.lock().await;
-        state.settle().await;
-        if state.batch.is_none() {
-            continue;
-        }
-        let committed = run(&mut state.conn, "COMMIT").await;
-        if committed.is_err() {
-            let _ = run(&mut state.conn, "ROLLBACK").await;
-        }
-        if let Some(batch) = &state.batch {
-            tracing::trace!(writes = batch.receiver_count(), "batch committed");
-        }
-        state.finish(committed.map_err(|e| e.to_string().into()));
-        batches.fetch_add(1, Ordering::Relaxed);
+        let mut state = state.lock_owned().await;
+        let batches = batches.clone();
+        // A panic there drops the batch's sender: its requests hear "the writer stopped".
+        let _ = tokio::task::spawn_blocking(move || state.commit(&batches)).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SqliteStore;
-    use sqlx::ConnectOptions;
+    use crate::store::group_commit;
 
     /// A connection to the test's file, opened as the store opens it (its busy wait included).
-    async fn connect(dir: &tempfile::TempDir) -> SqliteConnection {
-        let url = format!("sqlite://{}", dir.path().join("w.db").display());
-        SqliteStore::connect_options(&url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
+    fn connect(dir: &tempfile::TempDir) -> Connection {
+        group_commit::open(&dir.path().join("w.db")).unwrap()
     }
 
-    async fn writer(dir: &tempfile::TempDir) -> Writer {
-        let mut conn = connect(dir).await;
-        sqlx::raw_sql("CREATE TABLE t (k TEXT PRIMARY KEY)")
-            .execute(&mut conn)
-            .await
+    fn writer(dir: &tempfile::TempDir) -> Writer {
+        let conn = connect(dir);
+        conn.execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY)")
             .unwrap();
         Writer::new(conn)
     }
 
-    async fn insert(tx: &mut WriteTx, k: &str) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO t (k) VALUES ($1)")
-            .bind(k.to_string())
-            .execute(&mut **tx)
-            .await
-            .map(|_| ())
+    fn insert(tx: &WriteTx, k: &str) -> rusqlite::Result<()> {
+        tx.execute("INSERT INTO t (k) VALUES (?1)", [k]).map(|_| ())
     }
 
     async fn keys(w: &Writer) -> Vec<String> {
-        let mut tx = w.begin().await.unwrap();
-        let keys = sqlx::query_scalar("SELECT k FROM t ORDER BY k")
-            .fetch_all(&mut *tx)
-            .await
+        let tx = w.begin().await.unwrap();
+        let keys = tx
+            .prepare("SELECT k FROM t ORDER BY k")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
             .unwrap();
         tx.commit().await.unwrap();
         keys
@@ -299,20 +266,20 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn queued_writes_commit_together_and_a_failure_rolls_back_only_itself() {
         let dir = tempfile::tempdir().unwrap();
-        let w = Arc::new(writer(&dir).await);
-        let mut first = w.begin().await.unwrap();
-        insert(&mut first, "first").await.unwrap();
+        let w = Arc::new(writer(&dir));
+        let first = w.begin().await.unwrap();
+        insert(&first, "first").unwrap();
         let mut queued = Vec::new();
         for i in 0..20 {
             let w = w.clone();
             queued.push(tokio::spawn(async move {
-                let mut tx = w.begin().await?;
+                let tx = w.begin().await?;
                 if i == 7 {
-                    insert(&mut tx, "doomed").await?;
+                    insert(&tx, "doomed")?;
                     // A primary key taken earlier in the batch: this request fails.
-                    insert(&mut tx, "first").await?;
+                    insert(&tx, "first")?;
                 } else {
-                    insert(&mut tx, &format!("k{i:02}")).await?;
+                    insert(&tx, &format!("k{i:02}"))?;
                 }
                 tx.commit().await
             }));
@@ -340,16 +307,19 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_write_is_rolled_back_and_its_batch_ends() {
         let dir = tempfile::tempdir().unwrap();
-        let w = writer(&dir).await;
-        let mut tx = w.begin().await.unwrap();
-        insert(&mut tx, "gone").await.unwrap();
+        let w = writer(&dir);
+        let tx = w.begin().await.unwrap();
+        insert(&tx, "gone").unwrap();
         drop(tx);
-        // Another connection can take the write lock: the batch was ended.
-        let mut other = connect(&dir).await;
-        sqlx::raw_sql("BEGIN IMMEDIATE; INSERT INTO t (k) VALUES ('other'); COMMIT")
-            .execute(&mut other)
-            .await
-            .unwrap();
+        // Another connection can take the write lock (its busy wait spans the committer's
+        // turn, which runs meanwhile): the batch was ended.
+        let other = connect(&dir);
+        tokio::task::spawn_blocking(move || {
+            other.execute_batch("BEGIN IMMEDIATE; INSERT INTO t (k) VALUES ('other'); COMMIT")
+        })
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(keys(&w).await, vec!["other".to_string()]);
     }
 
@@ -357,14 +327,12 @@ mod tests {
     #[tokio::test]
     async fn a_commit_returns_once_the_batch_is_committed() {
         let dir = tempfile::tempdir().unwrap();
-        let w = writer(&dir).await;
-        let mut tx = w.begin().await.unwrap();
-        insert(&mut tx, "durable").await.unwrap();
+        let w = writer(&dir);
+        let tx = w.begin().await.unwrap();
+        insert(&tx, "durable").unwrap();
         tx.commit().await.unwrap();
-        let mut other = connect(&dir).await;
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
-            .fetch_one(&mut other)
-            .await
+        let n: i64 = connect(&dir)
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
     }

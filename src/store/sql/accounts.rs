@@ -1,8 +1,8 @@
 //! Accounts in SQL.
 
+use super::{Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -54,10 +54,6 @@ fn number_taken() -> StoreError {
     StoreError::Conflict("account number is taken")
 }
 
-fn unique_violation(err: &StoreError) -> bool {
-    matches!(err, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
-}
-
 #[async_trait]
 impl AccountStore for Backend {
     async fn create_account(
@@ -74,7 +70,7 @@ impl AccountStore for Backend {
             let id = Uuid::now_v7();
             let result = self
                 .write_fetch_one(
-                    sqlx::query(
+                    query(
                         "INSERT INTO accounts (id, number, name, created_at) VALUES ($1, \
                  COALESCE($2, (SELECT COALESCE(MAX(number), 0) + 1 FROM accounts)), \
                  $3, $4) RETURNING id, number, name, embed_origins, display_name, \
@@ -88,22 +84,22 @@ impl AccountStore for Backend {
                 .await;
             match result {
                 Ok(row) => return account_row(&row),
-                Err(e) if unique_violation(&e) && number.is_none() && attempt < 5 => continue,
-                Err(e) if unique_violation(&e) => return Err(number_taken()),
+                Err(e) if e.is_unique_violation() && number.is_none() && attempt < 5 => continue,
+                Err(e) if e.is_unique_violation() => return Err(number_taken()),
                 Err(e) => return Err(e),
             }
         }
     }
 
     async fn count_accounts(&self) -> StoreResult<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM accounts")
+        Ok(query("SELECT COUNT(*) AS n FROM accounts")
             .fetch_one(self.reader())
             .await?
             .try_get("n")?)
     }
 
     async fn get_account(&self, id: Uuid) -> StoreResult<Option<Account>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
         )))
         .bind(id)
@@ -115,7 +111,7 @@ impl AccountStore for Backend {
     }
 
     async fn get_account_by_number(&self, number: i64) -> StoreResult<Option<Account>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE number = $1"
         )))
         .bind(number)
@@ -138,7 +134,7 @@ impl AccountStore for Backend {
             .as_ref()
             .map(|l| l.as_ref().map(|l| l.hash.as_str()));
         let mut tx = self.write().await?;
-        let result = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let result = query(sqlx::AssertSqlSafe(format!(
             "UPDATE accounts SET name = COALESCE($2, name), number = COALESCE($3, number), \
              embed_origins = COALESCE($4, embed_origins), \
              display_name = CASE WHEN $5 THEN $8 ELSE display_name END, \
@@ -172,19 +168,19 @@ impl AccountStore for Backend {
         let account = match result {
             Ok(None) => return Ok(None),
             Ok(Some(row)) => account_row(&row)?,
-            Err(e) if unique_violation(&e) => return Err(number_taken()),
+            Err(e) if e.is_unique_violation() => return Err(number_taken()),
             Err(e) => return Err(e),
         };
         match &branding.logo {
             None => {}
             Some(None) => {
-                sqlx::query("DELETE FROM account_logos WHERE account_id = $1")
+                query("DELETE FROM account_logos WHERE account_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
             }
             Some(Some(logo)) => {
-                sqlx::query(
+                query(
                     "INSERT INTO account_logos (account_id, hash, content_type, bytes) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE \
                      SET hash = excluded.hash, content_type = excluded.content_type, \
@@ -203,7 +199,7 @@ impl AccountStore for Backend {
     }
 
     async fn get_logo(&self, hash: &str) -> StoreResult<Option<StoredLogo>> {
-        sqlx::query("SELECT content_type, bytes FROM account_logos WHERE hash = $1 LIMIT 1")
+        query("SELECT content_type, bytes FROM account_logos WHERE hash = $1 LIMIT 1")
             .bind(hash)
             .fetch_optional(self.reader())
             .await?

@@ -1,9 +1,9 @@
 //! Connections in SQL: the owner's reads and writes, and the rows a guest's use writes.
 
+use super::{QueryBuilder, Row, query};
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::batch::{Args, Batch, Tx, arg, placeholders};
@@ -72,7 +72,7 @@ pub(super) fn connection_statement(args: &mut Args, c: &Connection) -> StoreResu
 /// A guest's reconnect: the credentials and the last check only, never the owner's
 /// name, end user or metadata.
 pub(super) async fn reconnect_connection_row(tx: &mut Tx, c: &Connection) -> StoreResult<bool> {
-    let done = sqlx::query(
+    let done = query(
         "UPDATE connections SET config = $3, secrets = $4, data_key = $5, \
          data_key_id = $6, last_check = $7, updated_at = $8 \
          WHERE account_id = $1 AND id = $2",
@@ -137,7 +137,7 @@ impl ConnectionStore for Backend {
         // `->>` reads a JSON member as text on both backends (JSONB in PostgreSQL, JSON text in
         // SQLite 3.38 and later); `connections_duplicate` (migration 0013) indexes exactly this
         // expression, so the lookup reads the matching rows only.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {CONNECTION_COLUMNS} FROM connections WHERE account_id = $1 \
              AND connector = $2 AND direction = $3 AND end_user ->> 'origin_id' = $4 \
              ORDER BY id DESC LIMIT 1"
@@ -155,7 +155,7 @@ impl ConnectionStore for Backend {
 
     async fn update_connection(&self, c: &Connection, events: &[NewEvent]) -> StoreResult<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
+        let done = query(
             "UPDATE connections SET name = $3, config = $4, secrets = $5, data_key = $6, \
              data_key_id = $7, end_user = $8, metadata = $9, updated_at = $10, \
              enabled = $11 WHERE account_id = $1 AND id = $2",
@@ -185,7 +185,7 @@ impl ConnectionStore for Backend {
     ) -> StoreResult<bool> {
         let mut tx = self.write().await?;
         let done =
-            sqlx::query("UPDATE connections SET last_check = $3 WHERE account_id = $1 AND id = $2")
+            query("UPDATE connections SET last_check = $3 WHERE account_id = $1 AND id = $2")
                 .bind(account_id)
                 .bind(id)
                 .bind(Json(check))
@@ -201,7 +201,7 @@ impl ConnectionStore for Backend {
         events: &[NewEvent],
     ) -> StoreResult<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM connections WHERE account_id = $1 AND id = $2")
+        let done = query("DELETE FROM connections WHERE account_id = $1 AND id = $2")
             .bind(account_id)
             .bind(id)
             .execute(&mut *tx)

@@ -1,7 +1,7 @@
 //! Data keys in SQL: every table whose rows hold a wrapped data key, for rotation.
 
+use super::{Row, query};
 use async_trait::async_trait;
-use sqlx::Row;
 
 use super::Backend;
 use super::shared::{DbRow, wrapped_key};
@@ -62,7 +62,7 @@ impl DataKeyStore for Backend {
     ) -> StoreResult<Vec<(KeyHolder, WrappedKey)>> {
         let mut found = Vec::new();
         for (sql, holder) in HOLDERS {
-            for row in sqlx::query(sql)
+            for row in query(sql)
                 .bind(key_id)
                 .bind(limit)
                 .fetch_all(self.reader())
@@ -82,7 +82,7 @@ impl DataKeyStore for Backend {
     ) -> StoreResult<bool> {
         // $1 and $2 the new key, $3 and $4 the old one, then the row's key columns.
         let swap = |sql: &'static str| {
-            sqlx::query(sql)
+            query(sql)
                 .bind(&new.bytes)
                 .bind(&new.key_id)
                 .bind(&old.bytes)

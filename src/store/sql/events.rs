@@ -1,10 +1,10 @@
 //! Events in SQL: written in the transaction of the change they report (their webhook
 //! deliveries by the `events_fan_out` trigger), read in order.
 
+use super::{QueryBuilder, Row, query};
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::batch::{Args, Batch, Tx, arg, placeholders};
@@ -120,16 +120,14 @@ impl EventStore for Backend {
     }
 
     async fn get_event(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<Event>> {
-        sqlx::query(
-            "SELECT id, type, data, created_at FROM events WHERE account_id = $1 AND id = $2",
-        )
-        .bind(account_id)
-        .bind(id)
-        .fetch_optional(self.reader())
-        .await?
-        .as_ref()
-        .map(event_row)
-        .transpose()
+        query("SELECT id, type, data, created_at FROM events WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?
+            .as_ref()
+            .map(event_row)
+            .transpose()
     }
 
     async fn list_events(
@@ -168,7 +166,7 @@ impl EventStore for Backend {
     ) -> StoreResult<Vec<Event>> {
         // `->>` reads a JSON member as text on both backends. No index serves it: this reads
         // the account's events, for one owner's page at a time.
-        sqlx::query(
+        query(
             "SELECT id, type, data, created_at FROM events WHERE account_id = $1 \
              AND ((type LIKE 'invitation.%' AND data ->> 'id' = $2) \
                   OR data ->> 'invitation_id' = $2) \
@@ -224,7 +222,7 @@ impl EventStore for Backend {
         sample: i64,
     ) -> StoreResult<FunnelCounts> {
         let (from, to) = (to_millis(period.from), to_millis(period.to));
-        let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let counts = query(sqlx::AssertSqlSafe(format!(
             // Constant SQL: only the statement's tail differs.
             "{FUNNEL_STAGES} SELECT COUNT(*) AS created, COUNT(opened_at) AS opened, \
              COALESCE(SUM(verified), 0) AS email_verified, \
@@ -237,7 +235,7 @@ impl EventStore for Backend {
         .bind(connector)
         .fetch_one(self.reader())
         .await?;
-        let open_to_complete = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let open_to_complete = query(sqlx::AssertSqlSafe(format!(
             // Constant SQL: only the statement's tail differs.
             "{FUNNEL_STAGES} SELECT opened_at, completed_at FROM stages \
              WHERE opened_at IS NOT NULL AND completed_at IS NOT NULL \

@@ -1,17 +1,17 @@
 //! The guest's side in SQL: sessions, email codes, attempts and the locks they set. Every
 //! count of an invitation's scope starts at `lock_gate`, so counts are taken one at a time.
 
+use super::{Bind, Executor, Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
+use super::Backend;
 use super::batch::{Args, Batch, Tx, arg, placeholders};
 use super::events::{insert_events, push_events};
 use super::invitations::{INVITATION_COLUMNS, invitation_row};
 use super::outbox::outbox_statement;
 use super::shared::{DbRow, corrupt, maybe_time, prefixed, time};
-use super::{Backend, Db};
 use crate::domain::event::NewEvent;
 use crate::domain::guest::{
     AttemptDecision, AttemptKind, AttemptLimit, EmailCode, GuestSession, LockScope,
@@ -89,7 +89,7 @@ fn delete_statement<'t, T>(
     value: T,
 ) -> StoreResult<String>
 where
-    T: sqlx::Encode<'t, Db> + sqlx::Type<Db>,
+    T: Bind<'t>,
 {
     let sql = format!(
         "DELETE FROM {table} WHERE {column} = {}",
@@ -108,7 +108,7 @@ async fn lock_gate(
     invitation_id: Uuid,
     scope: LockScope,
 ) -> StoreResult<Option<DateTime<Utc>>> {
-    sqlx::query(
+    query(
         "INSERT INTO invitation_locks (invitation_id, scope, locked_until) \
          VALUES ($1, $2, NULL) ON CONFLICT (invitation_id, scope) \
          DO UPDATE SET locked_until = invitation_locks.locked_until \
@@ -125,13 +125,13 @@ async fn lock_gate(
 
 /// Attempts of `kind` on the invitation after `since` (for one address with `email_hash`).
 async fn attempts_since<'e>(
-    executor: impl sqlx::Executor<'e, Database = Db>,
+    executor: impl Executor<'e>,
     invitation_id: Uuid,
     kind: AttemptKind,
     email_hash: Option<&[u8]>,
     since: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    Ok(sqlx::query(
+    Ok(query(
         "SELECT COUNT(*) AS n FROM guest_attempts WHERE invitation_id = $1 \
          AND kind = $2 AND attempted_at > $3 AND ($4 IS NULL OR email_hash = $4)",
     )
@@ -152,7 +152,7 @@ async fn start_lock(
     until: DateTime<Utc>,
     locked: &NewEvent,
 ) -> StoreResult<()> {
-    sqlx::query(
+    query(
         "UPDATE invitation_locks SET locked_until = $3 \
          WHERE invitation_id = $1 AND scope = $2",
     )
@@ -178,7 +178,7 @@ impl GuestStore for Backend {
         invitation_id: Uuid,
     ) -> StoreResult<Option<(Option<GuestSession>, Invitation)>> {
         // One read on a reader connection: every guest request starts here.
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = query(sqlx::AssertSqlSafe(format!(
             "SELECT {GUEST_SESSION_COLUMNS}, {} FROM invitations i \
              LEFT JOIN guest_sessions s ON s.id_hash = $1 AND s.invitation_id = i.id \
              WHERE i.id = $2",
@@ -194,7 +194,7 @@ impl GuestStore for Backend {
 
     async fn set_session_language(&self, id_hash: &TokenHash, language: &str) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query("UPDATE guest_sessions SET language = $2 WHERE id_hash = $1")
+            query("UPDATE guest_sessions SET language = $2 WHERE id_hash = $1")
                 .bind(id_hash.as_bytes())
                 .bind(language),
         )
@@ -204,7 +204,7 @@ impl GuestStore for Backend {
 
     async fn set_session_connector(&self, id_hash: &TokenHash, connector: &str) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query("UPDATE guest_sessions SET connector = $2 WHERE id_hash = $1")
+            query("UPDATE guest_sessions SET connector = $2 WHERE id_hash = $1")
                 .bind(id_hash.as_bytes())
                 .bind(connector),
         )
@@ -239,13 +239,13 @@ impl GuestStore for Backend {
             AttemptDecision::Exhausted(_) => return Ok(CodeSaved::TooMany),
             AttemptDecision::Count(_) => {}
         }
-        sqlx::query("DELETE FROM email_codes WHERE session_hash = $1 AND created_at <= $2")
+        query("DELETE FROM email_codes WHERE session_hash = $1 AND created_at <= $2")
             .bind(session_hash.as_bytes())
             .bind(to_millis(replaceable_before))
             .execute(&mut *tx)
             .await?;
         // A younger code (a concurrent request's) stays: nothing is sent.
-        let inserted = sqlx::query(
+        let inserted = query(
             "INSERT INTO email_codes (session_hash, invitation_id, email, code_hash, \
              attempts, created_at, expires_at) SELECT $1, invitation_id, $2, $3, \
              $4, $5, $6 FROM guest_sessions WHERE id_hash = $1 \
@@ -264,7 +264,7 @@ impl GuestStore for Backend {
         if !inserted {
             return Ok(CodeSaved::TooSoon);
         }
-        sqlx::query("UPDATE guest_sessions SET pending_email = $2 WHERE id_hash = $1")
+        query("UPDATE guest_sessions SET pending_email = $2 WHERE id_hash = $1")
             .bind(session_hash.as_bytes())
             .bind(pending_email)
             .execute(&mut *tx)
@@ -281,7 +281,7 @@ impl GuestStore for Backend {
     async fn get_email_code(&self, session_hash: &TokenHash) -> StoreResult<Option<EmailCode>> {
         let row = self
             .write_fetch_optional(
-                sqlx::query(
+                query(
                     "SELECT email, code_hash, attempts, created_at, expires_at FROM email_codes \
              WHERE session_hash = $1",
                 )
@@ -307,7 +307,7 @@ impl GuestStore for Backend {
         // `max` in all.
         let row = self
             .write_fetch_optional(
-                sqlx::query(
+                query(
                     "UPDATE email_codes SET attempts = attempts + 1 \
              WHERE session_hash = $1 AND attempts < $2 RETURNING attempts",
                 )
@@ -328,7 +328,7 @@ impl GuestStore for Backend {
         event: &NewEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.write().await?;
-        let replaced = sqlx::query(
+        let replaced = query(
             "UPDATE guest_sessions SET replaced_at = $2, pending_email = NULL \
              WHERE id_hash = $1 AND replaced_at IS NULL",
         )
@@ -358,7 +358,7 @@ impl GuestStore for Backend {
         invitation_id: Uuid,
         scope: LockScope,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT locked_until FROM invitation_locks \
              WHERE invitation_id = $1 AND scope = $2",
         )

@@ -1,8 +1,8 @@
 //! Housekeeping in SQL: readiness, queue depths and the purge of expired rows.
 
+use super::{Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use super::Backend;
 use crate::domain::guest::ATTEMPT_WINDOW;
@@ -11,12 +11,12 @@ use crate::store::{HousekeepingStore, StoreResult, to_millis};
 #[async_trait]
 impl HousekeepingStore for Backend {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(self.reader()).await?;
+        query("SELECT 1").execute(self.reader()).await?;
         Ok(())
     }
 
     async fn queue_depths(&self) -> StoreResult<(i64, i64)> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT (SELECT COUNT(*) FROM webhook_deliveries WHERE delivered_at IS NULL \
              AND given_up_at IS NULL) AS hooks, (SELECT COUNT(*) FROM outbox_emails \
              WHERE sent_at IS NULL) AS mails",
@@ -57,7 +57,7 @@ impl HousekeepingStore for Backend {
             ),
             ("DELETE FROM outbox_emails WHERE sent_at < $1", sent_before),
         ] {
-            purged += sqlx::query(sql)
+            purged += query(sql)
                 .bind(to_millis(at))
                 .execute(&mut *tx)
                 .await?

@@ -3,11 +3,11 @@
 //! its partial index, the conditional write of a renewal request); the store story test holds
 //! them to the domain.
 
+use super::{QueryBuilder, Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
-use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::batch::{Args, Batch, arg, placeholders};
@@ -177,7 +177,7 @@ impl InvitationStore for Backend {
         let mut tx = self.write().await?;
         // A concurrent request with the same key waits here on PostgreSQL until the
         // first commits, then inserts nothing; on SQLite the single writer serialises.
-        let taken = sqlx::query(
+        let taken = query(
             "INSERT INTO idempotency_keys (account_id, key, request_hash, status, \
              data_key, data_key_id, response, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
@@ -209,7 +209,7 @@ impl InvitationStore for Backend {
     ) -> StoreResult<Option<IdempotentResponse>> {
         let row = self
             .write_fetch_optional(
-                sqlx::query(
+                query(
                     "SELECT key, request_hash, status, data_key, data_key_id, response, \
              created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2",
                 )
@@ -304,7 +304,7 @@ impl InvitationStore for Backend {
         events: &[NewEvent],
     ) -> StoreResult<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
+        let done = query(
             "UPDATE invitations SET revoked_at = $3 \
              WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
         )
@@ -329,7 +329,7 @@ impl InvitationStore for Backend {
             .ok_or_else(|| corrupt("renewed_from"))?;
         let mut tx = self.write().await?;
         // The old one's open renewal request is answered by this resend.
-        sqlx::query(
+        query(
             "UPDATE invitations SET renewal_requested_at = NULL \
              WHERE account_id = $1 AND id = $2",
         )
@@ -338,7 +338,7 @@ impl InvitationStore for Backend {
         .execute(&mut *tx)
         .await?;
         // `revoke_invitation`'s own write: only the one that revokes it writes the event.
-        let revoking = sqlx::query(
+        let revoking = query(
             "UPDATE invitations SET revoked_at = $3 \
              WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL",
         )
@@ -372,7 +372,7 @@ impl InvitationStore for Backend {
         let mut tx = self.write().await?;
         // `Invitation::records_renewal_request`, re-checked in the write so that two requests
         // at once record one: expired or fulfilled, not revoked, none within the interval.
-        let recorded = sqlx::query(
+        let recorded = query(
             "UPDATE invitations SET renewal_requested_at = $2 \
              WHERE id = $1 AND revoked_at IS NULL \
              AND ((max_uses IS NOT NULL AND use_count >= max_uses) \
@@ -430,7 +430,7 @@ impl InvitationStore for Backend {
         &self,
         token_hash: &TokenHash,
     ) -> StoreResult<Option<Invitation>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1"
         )))
         .bind(token_hash.as_bytes())
@@ -449,15 +449,14 @@ impl InvitationStore for Backend {
     ) -> StoreResult<bool> {
         let mut tx = self.write().await?;
         // Two first opens at once: only one marks the invitation and writes the event.
-        let first = sqlx::query(
-            "UPDATE invitations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL",
-        )
-        .bind(invitation_id)
-        .bind(to_millis(at))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let first =
+            query("UPDATE invitations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL")
+                .bind(invitation_id)
+                .bind(to_millis(at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
         commit_if_changed(tx, first, std::slice::from_ref(event)).await
     }
 
@@ -474,7 +473,7 @@ impl InvitationStore for Backend {
         // The conditional increment (`Invitation::can_be_used`): on PostgreSQL a concurrent
         // use waits on the row lock and then re-checks the condition against the committed
         // count.
-        let used = sqlx::query(
+        let used = query(
             "UPDATE invitations SET use_count = use_count + 1 \
              WHERE id = $1 AND revoked_at IS NULL \
              AND (max_uses IS NULL OR use_count < max_uses) \
@@ -519,7 +518,7 @@ impl InvitationStore for Backend {
         now: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<Invitation>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             // The terms of the partial index invitations_expiry_due, as written there.
             "SELECT {INVITATION_COLUMNS} FROM invitations WHERE expired_event_at IS NULL \
              AND revoked_at IS NULL AND expires_at IS NOT NULL \
@@ -542,7 +541,7 @@ impl InvitationStore for Backend {
         event: &NewEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
+        let done = query(
             "UPDATE invitations SET expired_event_at = $2 \
              WHERE id = $1 AND expired_event_at IS NULL",
         )

@@ -1,8 +1,8 @@
 //! API keys in SQL: looked up by the key's hash.
 
+use super::{Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ impl ApiKeyStore for Backend {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query(
+            query(
                 "INSERT INTO api_keys (id, account_id, key_hash, prefix, scopes, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -36,7 +36,7 @@ impl ApiKeyStore for Backend {
     }
 
     async fn find_api_key(&self, key_hash: &TokenHash) -> StoreResult<Option<ApiKey>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT id, account_id, prefix, scopes, revoked_at FROM api_keys \
              WHERE key_hash = $1",
         )
@@ -56,18 +56,16 @@ impl ApiKeyStore for Backend {
     async fn revoke_api_key(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
         let done = self
             .write_execute(
-                sqlx::query(
-                    "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-                )
-                .bind(id)
-                .bind(to_millis(now)),
+                query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                    .bind(id)
+                    .bind(to_millis(now)),
             )
             .await?;
         Ok(done == 1)
     }
 
     async fn list_api_keys(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<ListedKey>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, account_id, prefix, scopes, created_at, revoked_at FROM api_keys \
              WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
         )

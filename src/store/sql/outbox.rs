@@ -1,8 +1,8 @@
 //! The outbox in SQL: emails queued with the write that asks for them, claimed under a lease.
 
+use super::{Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::batch::{Args, Batch, arg, placeholders};
@@ -61,7 +61,7 @@ impl OutboxStore for Backend {
     ) -> StoreResult<Vec<OutboxEmail>> {
         let mut claimed = self
             .write_fetch_all(
-                sqlx::query(sqlx::AssertSqlSafe(format!(
+                query(sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox_emails SET locked_until = $2, locked_by = $3 \
              WHERE id IN (SELECT id FROM outbox_emails \
              WHERE sent_at IS NULL AND next_attempt_at <= $1 \
@@ -85,7 +85,7 @@ impl OutboxStore for Backend {
 
     async fn mark_email_sent(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query(
+            query(
                 "UPDATE outbox_emails SET sent_at = $2, message = NULL, \
              attempts = attempts + 1, locked_until = NULL, locked_by = NULL \
              WHERE id = $1",
@@ -104,7 +104,7 @@ impl OutboxStore for Backend {
         next_attempt_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query(
+            query(
                 "UPDATE outbox_emails SET attempts = attempts + 1, last_error = $2, \
              next_attempt_at = $3, locked_until = NULL, locked_by = NULL \
              WHERE id = $1 AND sent_at IS NULL",

@@ -9,11 +9,11 @@ use super::Backend;
 use super::batch::{Args, arg, placeholders};
 use super::events::commit_if_changed;
 use super::shared::{DbRow, corrupt, maybe_time, time};
+use super::{Row, query};
 use crate::domain::event::NewEvent;
 use crate::domain::result::ResultCode;
 use crate::domain::values::TokenHash;
 use crate::store::{ResultStore, StoreResult, to_millis};
-use sqlx::Row;
 
 const RESULT_COLUMNS: &str =
     "code_hash, account_id, invitation_id, connection_id, created_at, expires_at, exchanged_at";
@@ -53,7 +53,7 @@ impl ResultStore for Backend {
         account_id: Uuid,
         code_hash: &TokenHash,
     ) -> StoreResult<Option<ResultCode>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {RESULT_COLUMNS} FROM results WHERE code_hash = $1 AND account_id = $2"
         )))
         .bind(code_hash.as_bytes())
@@ -75,7 +75,7 @@ impl ResultStore for Backend {
         let mut tx = self.write().await?;
         // `ResultCode::can_be_exchanged`; on PostgreSQL a concurrent exchange waits on the
         // row lock and then finds `exchanged_at` set.
-        let taken = sqlx::query(
+        let taken = query(
             "UPDATE results SET exchanged_at = $3 \
              WHERE code_hash = $1 AND account_id = $2 \
              AND exchanged_at IS NULL AND expires_at > $3",

@@ -2,14 +2,13 @@
 //! keyset pages.
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use super::Db;
+use super::{Db, Executor, QueryBuilder, Row, query};
 use crate::crypto::WrappedKey;
 use crate::store::{Page, StoreError, StoreResult, from_millis};
 
-pub(super) type DbRow = <Db as sqlx::Database>::Row;
+pub(super) use super::DbRow;
 
 pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_string())
@@ -46,14 +45,14 @@ pub(super) fn prefixed(table: &str, columns: &str) -> String {
 
 /// The row of `columns` in `table` with this id, if the account owns it.
 pub(super) async fn owned_row<'c, T>(
-    db: impl sqlx::Executor<'c, Database = Db>,
+    db: impl Executor<'c>,
     columns: &str,
     table: &str,
     account_id: Uuid,
     id: Uuid,
     map: fn(&DbRow) -> StoreResult<T>,
 ) -> StoreResult<Option<T>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    query(sqlx::AssertSqlSafe(format!(
         "SELECT {columns} FROM {table} WHERE account_id = $1 AND id = $2"
     )))
     .bind(account_id)

@@ -1,9 +1,9 @@
 //! Console users in SQL: users, sessions and password links by hash, wrong passwords counted
 //! one at a time per user (`gate` takes the user's row first).
 
+use super::{Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::Backend;
@@ -39,7 +39,7 @@ async fn insert_link(
     link: &PasswordLink,
     email: Option<&OutboxEmail>,
 ) -> StoreResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO console_password_links \
          (token_hash, account_id, user_id, purpose, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -65,7 +65,7 @@ async fn insert_user(
     user: &ConsoleUser,
     password_hash: Option<&str>,
 ) -> StoreResult<()> {
-    let inserted = sqlx::query(
+    let inserted = query(
         "INSERT INTO console_users (id, account_id, email, role, password_hash, language, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -77,13 +77,14 @@ async fn insert_user(
     .bind(user.language.as_deref())
     .bind(to_millis(user.created_at))
     .execute(&mut **tx)
-    .await;
+    .await
+    .map_err(StoreError::from);
     match inserted {
         Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+        Err(e) if e.is_unique_violation() => {
             Err(StoreError::Conflict("a console user has this email"))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -104,7 +105,7 @@ fn link_row(row: &DbRow) -> StoreResult<PasswordLink> {
 /// Takes the user's row for the rest of the transaction and returns its lock's end: every count
 /// of one user's wrong passwords starts here, so they are taken one at a time.
 async fn gate(tx: &mut Tx, user_id: Uuid) -> StoreResult<Option<DateTime<Utc>>> {
-    let row = sqlx::query(
+    let row = query(
         "UPDATE console_users SET locked_until = locked_until WHERE id = $1 \
          RETURNING locked_until",
     )
@@ -118,7 +119,7 @@ async fn gate(tx: &mut Tx, user_id: Uuid) -> StoreResult<Option<DateTime<Utc>>> 
 }
 
 async fn forget_wrong_passwords(tx: &mut Tx, user_id: Uuid) -> StoreResult<()> {
-    sqlx::query("DELETE FROM console_login_failures WHERE user_id = $1")
+    query("DELETE FROM console_login_failures WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
@@ -144,7 +145,7 @@ impl UserStore for Backend {
     }
 
     async fn get_user(&self, id: Uuid) -> StoreResult<Option<ConsoleUser>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM console_users WHERE id = $1"
         )))
         .bind(id)
@@ -156,14 +157,14 @@ impl UserStore for Backend {
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM console_users")
+        Ok(query("SELECT COUNT(*) AS n FROM console_users")
             .fetch_one(self.reader())
             .await?
             .try_get("n")?)
     }
 
     async fn list_users(&self, account_id: Uuid) -> StoreResult<Vec<ConsoleUser>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM console_users WHERE account_id = $1 ORDER BY email"
         )))
         .bind(account_id)
@@ -175,7 +176,7 @@ impl UserStore for Backend {
     }
 
     async fn find_user_for_sign_in(&self, email: &str) -> StoreResult<Option<SignInRecord>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, locked_until FROM console_users WHERE email = $1"
         )))
         .bind(email)
@@ -191,7 +192,7 @@ impl UserStore for Backend {
 
     async fn set_user_language(&self, id: Uuid, language: &str) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query("UPDATE console_users SET language = $2 WHERE id = $1")
+            query("UPDATE console_users SET language = $2 WHERE id = $1")
                 .bind(id)
                 .bind(language),
         )
@@ -215,12 +216,12 @@ impl UserStore for Backend {
         {
             return Ok(None);
         }
-        sqlx::query("INSERT INTO console_login_failures (user_id, failed_at) VALUES ($1, $2)")
+        query("INSERT INTO console_login_failures (user_id, failed_at) VALUES ($1, $2)")
             .bind(user_id)
             .bind(to_millis(now))
             .execute(&mut *tx)
             .await?;
-        let failures: i64 = sqlx::query(
+        let failures: i64 = query(
             "SELECT COUNT(*) AS n FROM console_login_failures \
              WHERE user_id = $1 AND failed_at > $2",
         )
@@ -231,7 +232,7 @@ impl UserStore for Backend {
         .try_get("n")?;
         let mut started = None;
         if failures >= limit {
-            sqlx::query("UPDATE console_users SET locked_until = $2 WHERE id = $1")
+            query("UPDATE console_users SET locked_until = $2 WHERE id = $1")
                 .bind(user_id)
                 .bind(to_millis(lock_until))
                 .execute(&mut *tx)
@@ -252,7 +253,7 @@ impl UserStore for Backend {
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
         forget_wrong_passwords(&mut tx, user_id).await?;
-        sqlx::query(
+        query(
             "INSERT INTO console_sessions (token_hash, user_id, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $3)",
         )
@@ -270,7 +271,7 @@ impl UserStore for Backend {
         token_hash: &TokenHash,
         idle_since: DateTime<Utc>,
     ) -> StoreResult<Option<(ConsoleUser, DateTime<Utc>)>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = query(sqlx::AssertSqlSafe(format!(
             "SELECT {}, s.last_seen_at AS last_seen_at FROM console_sessions s \
              JOIN console_users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.last_seen_at > $2",
@@ -290,7 +291,7 @@ impl UserStore for Backend {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query("UPDATE console_sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            query("UPDATE console_sessions SET last_seen_at = $2 WHERE token_hash = $1")
                 .bind(token_hash.as_bytes())
                 .bind(to_millis(now)),
         )
@@ -300,8 +301,7 @@ impl UserStore for Backend {
 
     async fn delete_console_session(&self, token_hash: &TokenHash) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query("DELETE FROM console_sessions WHERE token_hash = $1")
-                .bind(token_hash.as_bytes()),
+            query("DELETE FROM console_sessions WHERE token_hash = $1").bind(token_hash.as_bytes()),
         )
         .await?;
         Ok(())
@@ -323,7 +323,7 @@ impl UserStore for Backend {
         token_hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(PasswordLink, Option<ConsoleUser>)>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT l.token_hash, l.account_id AS link_account_id, l.user_id, l.purpose, \
              l.created_at AS link_created_at, l.expires_at FROM console_password_links l \
              WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
@@ -349,7 +349,7 @@ impl UserStore for Backend {
         new_user: &ConsoleUser,
     ) -> StoreResult<Option<ConsoleUser>> {
         let mut tx = self.write().await?;
-        let used = sqlx::query(
+        let used = query(
             "UPDATE console_password_links SET used_at = $2 \
              WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
              RETURNING account_id, user_id",
@@ -373,7 +373,7 @@ impl UserStore for Backend {
                 ..user
             }));
         };
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = query(sqlx::AssertSqlSafe(format!(
             "UPDATE console_users SET password_hash = $2, locked_until = NULL WHERE id = $1 \
              RETURNING {USER_COLUMNS}"
         )))
@@ -383,11 +383,11 @@ impl UserStore for Backend {
         .await?;
         forget_wrong_passwords(&mut tx, user_id).await?;
         // A new password ends every session, and every other link, of the user.
-        sqlx::query("DELETE FROM console_sessions WHERE user_id = $1")
+        query("DELETE FROM console_sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        query(
             "UPDATE console_password_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
         )
         .bind(user_id)

@@ -1,8 +1,8 @@
 //! Webhooks in SQL: endpoints leased to one node at a time, their deliveries and attempts.
 
+use super::{QueryBuilder, Row, query};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::events::event_row;
@@ -52,7 +52,7 @@ fn attempt_row(row: &DbRow) -> StoreResult<WebhookAttempt> {
 impl WebhookStore for Backend {
     async fn create_webhook_endpoint(&self, w: &WebhookEndpoint) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO webhook_endpoints ({WEBHOOK_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             )))
@@ -74,7 +74,7 @@ impl WebhookStore for Backend {
     }
 
     async fn list_webhook_endpoints(&self, account_id: Uuid) -> StoreResult<Vec<WebhookEndpoint>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        query(sqlx::AssertSqlSafe(format!(
             "SELECT {WEBHOOK_COLUMNS} FROM webhook_endpoints WHERE account_id = $1 ORDER BY id"
         )))
         .bind(account_id)
@@ -108,7 +108,7 @@ impl WebhookStore for Backend {
 
     async fn delete_webhook_endpoint(&self, account_id: Uuid, id: Uuid) -> StoreResult<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM webhook_endpoints WHERE account_id = $1 AND id = $2")
+        let done = query("DELETE FROM webhook_endpoints WHERE account_id = $1 AND id = $2")
             .bind(account_id)
             .bind(id)
             .execute(&mut *tx)
@@ -116,7 +116,7 @@ impl WebhookStore for Backend {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
+        query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -127,7 +127,7 @@ impl WebhookStore for Backend {
     async fn update_webhook_secrets(&self, w: &WebhookEndpoint) -> StoreResult<bool> {
         let done = self
             .write_execute(
-                sqlx::query(
+                query(
                     "UPDATE webhook_endpoints SET secret = $3, previous_secret = $4, \
              previous_until = $5 WHERE account_id = $1 AND id = $2",
                 )
@@ -149,7 +149,7 @@ impl WebhookStore for Backend {
         limit: i64,
     ) -> StoreResult<Vec<WebhookEndpoint>> {
         self.write_fetch_all(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            query(sqlx::AssertSqlSafe(format!(
                 "UPDATE webhook_endpoints SET locked_until = $1, locked_by = $2 \
              WHERE id IN (SELECT w.id FROM webhook_endpoints w \
              WHERE w.disabled_at IS NULL \
@@ -177,7 +177,7 @@ impl WebhookStore for Backend {
         until: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let done = self.write_execute(
-sqlx::query(
+query(
             "UPDATE webhook_endpoints SET locked_until = $3 WHERE id = $1 AND locked_by = $2",
         )
         .bind(id)
@@ -190,7 +190,7 @@ sqlx::query(
 
     async fn release_webhook_endpoint(&self, id: Uuid, node: &str) -> StoreResult<()> {
         self.write_execute(
-            sqlx::query(
+            query(
                 "UPDATE webhook_endpoints SET locked_until = NULL, locked_by = NULL \
              WHERE id = $1 AND locked_by = $2",
             )
@@ -207,7 +207,7 @@ sqlx::query(
         limit: i64,
     ) -> StoreResult<Vec<PendingDelivery>> {
         self.write_fetch_all(
-            sqlx::query(
+            query(
                 "SELECT e.id, e.type, e.data, e.created_at, d.attempts, d.next_attempt_at \
              FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
              WHERE d.endpoint_id = $1 AND d.delivered_at IS NULL \
@@ -234,7 +234,7 @@ sqlx::query(
         outcome: AttemptOutcome,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query(
+        query(
             "INSERT INTO webhook_attempts (id, endpoint_id, event_id, attempted_at, \
              status, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -265,14 +265,14 @@ sqlx::query(
                 at,
             ),
         };
-        sqlx::query(sql)
+        query(sql)
             .bind(a.endpoint_id)
             .bind(a.event_id)
             .bind(value)
             .execute(&mut *tx)
             .await?;
         if outcome == AttemptOutcome::Disable {
-            sqlx::query("UPDATE webhook_endpoints SET disabled_at = $2 WHERE id = $1")
+            query("UPDATE webhook_endpoints SET disabled_at = $2 WHERE id = $1")
                 .bind(a.endpoint_id)
                 .bind(at)
                 .execute(&mut *tx)
@@ -308,7 +308,7 @@ sqlx::query(
         at: Option<DateTime<Utc>>,
     ) -> StoreResult<bool> {
         let done = self.write_execute(
-sqlx::query(
+query(
             "UPDATE webhook_endpoints SET disabled_at = $3 WHERE account_id = $1 AND id = $2",
         )
         .bind(account_id)
@@ -326,7 +326,7 @@ sqlx::query(
     ) -> StoreResult<u64> {
         let done = self
             .write_execute(
-                sqlx::query(
+                query(
                     "UPDATE webhook_deliveries SET next_attempt_at = $2, given_up_at = NULL \
              WHERE endpoint_id = $1 AND delivered_at IS NULL",
                 )
@@ -338,7 +338,7 @@ sqlx::query(
     }
 
     async fn count_undelivered(&self, endpoint_id: Uuid) -> StoreResult<(i64, i64)> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT COUNT(*) - COUNT(given_up_at) AS waiting, COUNT(given_up_at) AS given_up \
              FROM webhook_deliveries WHERE endpoint_id = $1 AND delivered_at IS NULL",
         )
