@@ -118,23 +118,39 @@ impl Writer {
     /// A write transaction: a savepoint in the open batch, the connection held until
     /// `commit` or drop. The batch is opened before BEGIN runs: if BEGIN fails, settling
     /// finds no savepoint and fails this (empty) batch.
+    ///
+    /// Opening a batch takes the file's write lock, which another process may hold (a
+    /// `portico keys rotate` beside the server): `BEGIN IMMEDIATE` then waits on SQLite's
+    /// busy handler, so it runs on a blocking thread, never on the runtime's. Once the
+    /// batch is open no statement waits for a lock, and they run where they are called.
     pub async fn begin(&self) -> StoreResult<WriteTx> {
         let mut state = self.state.clone().lock_owned().await;
         state.settle();
-        let opens = state.batch.is_none();
-        if opens {
-            state.batch = Some(watch::Sender::new(None));
+        if state.batch.is_some() {
+            let tx = self.tx(state);
+            tx.execute_batch("SAVEPOINT request")?;
+            return Ok(tx);
         }
-        let tx = WriteTx {
+        state.batch = Some(watch::Sender::new(None));
+        let (state, begun) = tokio::task::spawn_blocking(move || {
+            let begun = state
+                .conn
+                .execute_batch("BEGIN IMMEDIATE; SAVEPOINT request");
+            (state, begun)
+        })
+        .await
+        .map_err(|e| batch_failed(&e.to_string()))?;
+        // Dropped on failure: the next holder settles and fails the batch.
+        let tx = self.tx(state);
+        begun?;
+        Ok(tx)
+    }
+
+    fn tx(&self, state: OwnedMutexGuard<State>) -> WriteTx {
+        WriteTx {
             state: Some(state),
             wake: self.wake.clone(),
-        };
-        tx.execute_batch(if opens {
-            "BEGIN IMMEDIATE; SAVEPOINT request"
-        } else {
-            "SAVEPOINT request"
-        })?;
-        Ok(tx)
+        }
     }
 
     /// How many batches have committed: fewer than the write transactions when they were
