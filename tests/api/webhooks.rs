@@ -240,18 +240,25 @@ async fn after_three_500s_the_event_arrives_exactly_once_more_in_order(app: Test
         ],
         "in order, the first exactly once more after its failures"
     );
-    let attempts = app
-        .get(&format!(
-            "/v1/webhook-endpoints/{}/attempts",
-            endpoint["id"].as_str().unwrap()
-        ))
-        .await;
-    let listed: Vec<i64> = attempts.json["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["status"].as_i64().unwrap())
-        .collect();
+    // The receiver answers before the server records the attempt: wait for the fifth.
+    let attempts = format!(
+        "/v1/webhook-endpoints/{}/attempts",
+        endpoint["id"].as_str().unwrap()
+    );
+    let listed: Vec<i64> = eventually("five attempts are recorded", || async {
+        let listed: Vec<i64> = app.get(&attempts).await.json["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["status"].as_i64().unwrap())
+            .collect();
+        if listed.len() == 5 {
+            Ok(listed)
+        } else {
+            Err(listed)
+        }
+    })
+    .await;
     assert_eq!(listed, vec![200, 200, 500, 500, 500], "newest first");
 }
 
