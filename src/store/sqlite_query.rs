@@ -85,6 +85,7 @@ pub fn query_with(sql: impl SqlSafeStr, args: Args) -> SqliteQuery {
 }
 
 /// What running a statement that returns no rows reports.
+#[derive(Debug)]
 pub struct Done {
     rows_affected: u64,
 }
@@ -113,13 +114,25 @@ impl SqliteQuery {
     }
 
     pub async fn fetch_all<'c>(self, db: impl Executor<'c>) -> StoreResult<Vec<SqliteRow>> {
+        self.rows(db, usize::MAX)
+    }
+
+    pub async fn fetch_optional<'c>(self, db: impl Executor<'c>) -> StoreResult<Option<SqliteRow>> {
+        Ok(self.rows(db, 1)?.pop())
+    }
+
+    /// The first `at_most` rows. Stopping early is safe for writes too: SQLite makes every
+    /// change of an `INSERT/UPDATE ... RETURNING` at its first step.
+    fn rows<'c>(self, db: impl Executor<'c>, at_most: usize) -> StoreResult<Vec<SqliteRow>> {
         self.run(db, |_, stmt| {
             let columns: Arc<[Box<str>]> =
                 stmt.column_names().into_iter().map(Into::into).collect();
             let width = columns.len();
             let mut rows = stmt.raw_query();
             let mut all = Vec::new();
-            while let Some(row) = rows.next()? {
+            while all.len() < at_most
+                && let Some(row) = rows.next()?
+            {
                 let values = (0..width)
                     .map(|i| row.get::<_, Value>(i))
                     .collect::<rusqlite::Result<_>>()?;
@@ -130,11 +143,6 @@ impl SqliteQuery {
             }
             Ok(all)
         })
-    }
-
-    pub async fn fetch_optional<'c>(self, db: impl Executor<'c>) -> StoreResult<Option<SqliteRow>> {
-        // Statements fetched one row at a time read (at most) a row or two: collecting is fine.
-        Ok(self.fetch_all(db).await?.into_iter().next())
     }
 
     pub async fn fetch_one<'c>(self, db: impl Executor<'c>) -> StoreResult<SqliteRow> {
@@ -425,5 +433,104 @@ impl<T: DeserializeOwned> Decode for Json<T> {
             Value::Null => return Err(mismatch("JSON", value)),
         };
         parsed.map(Json).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (id BLOB PRIMARY KEY, n INTEGER, doc TEXT, ok INTEGER)")
+            .unwrap();
+        conn
+    }
+
+    /// `$N` binds argument N wherever it stands and however often; values come back as
+    /// they went in.
+    #[tokio::test]
+    async fn placeholders_bind_by_number_and_values_round_trip() {
+        let mut conn = db();
+        let id = Uuid::now_v7();
+        let doc = serde_json::json!({"a": [1, 2]});
+        let done = query("INSERT INTO t (ok, doc, id, n) VALUES ($4, $3, $1, $2 + $2)")
+            .bind(id)
+            .bind(21_i64)
+            .bind(Json(&doc))
+            .bind(true)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+        let row = query("SELECT id, n, doc, ok, NULL AS gone FROM t WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<Uuid, _>("id").unwrap(), id);
+        assert_eq!(row.try_get::<i64, _>("n").unwrap(), 42);
+        assert_eq!(
+            row.try_get::<Json<serde_json::Value>, _>("doc").unwrap().0,
+            doc
+        );
+        assert!(row.try_get::<bool, _>("ok").unwrap());
+        assert_eq!(row.try_get::<Option<String>, _>("gone").unwrap(), None);
+        assert!(
+            row.try_get::<String, _>("n").is_err(),
+            "an integer is not text"
+        );
+        assert!(row.try_get::<i64, _>("missing").is_err());
+    }
+
+    /// A placeholder without its argument is an error, never a silent NULL.
+    #[tokio::test]
+    async fn a_missing_argument_is_an_error() {
+        let mut conn = db();
+        let missing = query("INSERT INTO t (id, n) VALUES ($1, $2)")
+            .bind(Uuid::now_v7())
+            .execute(&mut conn)
+            .await;
+        assert!(missing.is_err());
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    /// The builder numbers its placeholders as it goes, and a taken key is a unique violation.
+    #[tokio::test]
+    async fn built_statements_number_their_placeholders_and_duplicates_are_unique_violations() {
+        let mut conn = db();
+        let ids = [Uuid::now_v7(), Uuid::now_v7()];
+        for id in ids {
+            query("INSERT INTO t (id, n) VALUES ($1, 1)")
+                .bind(id)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let again = query("INSERT INTO t (id, n) VALUES ($1, 1)")
+            .bind(ids[0])
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        assert!(again.is_unique_violation(), "{again}");
+        let mut q = QueryBuilder::<()>::new("SELECT id FROM t WHERE n = ");
+        q.push_bind(1_i64).push(" AND id IN (");
+        let mut listed = q.separated(", ");
+        for id in ids {
+            listed.push_bind(id);
+        }
+        q.push(") ORDER BY id");
+        let rows = q.build().fetch_all(&mut conn).await.unwrap();
+        let found: Vec<Uuid> = rows.iter().map(|r| r.try_get("id").unwrap()).collect();
+        assert_eq!(found, ids);
+        let one = query("SELECT id FROM t ORDER BY id")
+            .fetch_optional(&mut conn)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(one.try_get::<Uuid, _>("id").unwrap(), ids[0]);
     }
 }
