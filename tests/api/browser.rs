@@ -313,8 +313,10 @@ impl Browser {
         input.send_keys(text).await.expect("type");
     }
 
+    /// Clicks the `css` element once it is there (bounded): after a navigation the URL can
+    /// change before the new document's body is parsed.
     pub(crate) async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        self.wait_for(css).await.click().await.expect("click");
     }
 
     /// Clicks a button that removes the frame it is in (the host page closes it): the click's
