@@ -44,6 +44,8 @@ type Db = Postgres;
 type Tx = sqlx::Transaction<'static, Postgres>;
 /// Several processes claim at once: each skips the rows another is claiming.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+/// A transaction's writes go as one statement: a round trip each saved.
+const ONE_STATEMENT_BATCH: bool = true;
 type Args = PgArguments;
 type Query<'q> = sqlx::query::Query<'q, Postgres, Args>;
 

@@ -144,6 +144,8 @@ type Tx = WriteTx;
 type Query<'q> = SqliteQuery;
 /// Nothing: the single writer already serialises claims.
 const SKIP_LOCKED: &str = "";
+/// No data-modifying `WITH` in SQLite, and no round trip to save: a statement each.
+const ONE_STATEMENT_BATCH: bool = false;
 
 #[path = "sql/mod.rs"]
 #[allow(
