@@ -87,11 +87,11 @@ pub fn state(portico: Portico) -> AppState {
         portico.settings.guest_rate_per_ip,
         portico.settings.guest_rate_per_invitation,
     );
-    AppState {
+    AppState::new(http::AppParts {
         portico,
         metrics: http::prometheus_handle(),
         guest_limits: Arc::new(limits),
-    }
+    })
 }
 
 /// Starts the background workers of `serve`: mail, webhooks (and expiry), the janitor. Fails
