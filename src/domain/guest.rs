@@ -67,6 +67,11 @@ impl GuestSession {
         }
     }
 
+    /// The row to write with the session's next write, while it has none.
+    pub fn row_to_store(&self) -> Option<&GuestSession> {
+        (!self.stored).then_some(self)
+    }
+
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
         now < self.expires_at && self.replaced_at.is_none()
     }

@@ -26,7 +26,7 @@ use crate::domain::values::Email;
 use crate::domain::values::TokenHash;
 use crate::i18n::{Arg, t, t_args};
 use crate::secret::Secret;
-use crate::store::{CodeSaved, ConnectionWrite, Counted, GuestAttempt, Use};
+use crate::store::{CodeSaved, ConnectionWrite, Counted, GuestAttempt, InvitationUse, Use};
 
 /// Why a guest request cannot go on; each has its own page.
 #[derive(Debug, thiserror::Error)]
@@ -380,9 +380,11 @@ impl Portico {
     }
 
     /// What every POST passes before its use case: the step's lock (a read; a locked step
-    /// writes nothing), then the session's row for the steps that need it. The email step
-    /// stores the session with its first code, after the code limits; a code typed in a
-    /// session without a row has nothing to match and writes nothing.
+    /// writes nothing), then the session's row for the pick, which writes into it. The email
+    /// step stores the session with its first code, after the code limits; a submission
+    /// stores it with what it writes (the use, or the failed check's count), so that it waits
+    /// on one commit, and an invalid form writes nothing; a code typed in a session without a
+    /// row has nothing to match and writes nothing.
     pub async fn enter_step(&self, guest: &mut Guest, step: Step) -> GuestResult<()> {
         let scope = match step {
             Step::Email | Step::Code => Some(LockScope::Email),
@@ -392,7 +394,7 @@ impl Portico {
         if let Some(scope) = scope {
             self.check_lock(guest, scope).await?;
         }
-        if matches!(step, Step::Pick | Step::Submit) {
+        if step == Step::Pick {
             self.store_session(guest).await?;
         }
         Ok(())
@@ -488,7 +490,13 @@ impl Portico {
         let attempt = self.attempt(guest, AttemptKind::FailedCheck, None);
         match self
             .store
-            .take_attempt(&attempt, &FAILED_CHECKS, &[failed], &locked)
+            .take_attempt(
+                &attempt,
+                &FAILED_CHECKS,
+                &[failed],
+                &locked,
+                guest.session.row_to_store(),
+            )
             .await?
         {
             Counted::Yes {
@@ -645,7 +653,7 @@ impl Portico {
         let tried = self.attempt(guest, AttemptKind::CodeTried, None);
         let before = match self
             .store
-            .take_attempt(&tried, &WRONG_CODES, &[], &locked)
+            .take_attempt(&tried, &WRONG_CODES, &[], &locked, None)
             .await?
         {
             Counted::Yes { before, .. } => before,
@@ -895,14 +903,15 @@ impl Portico {
         let (result, result_code) = Self::mint_result(invitation, connection.id, now);
         let used = self
             .store
-            .use_invitation(
-                invitation.id,
-                now,
+            .use_invitation(InvitationUse {
+                invitation_id: invitation.id,
+                at: now,
                 write,
-                &result_code,
-                &[changed],
-                &fulfilled,
-            )
+                result: &result_code,
+                events: &[changed],
+                fulfilled: &fulfilled,
+                session: guest.session.row_to_store(),
+            })
             .await?;
         match used {
             Use::Used(_) => {}

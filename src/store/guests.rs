@@ -112,8 +112,9 @@ pub trait GuestStore: Send + Sync {
         email_hash: Option<&[u8]>,
         since: DateTime<Utc>,
     ) -> StoreResult<i64>;
-    /// Counts `attempt` against `limit` as the limit decides, with `events`; when the count
-    /// reaches a locking limit, locks the scope and writes `locked` (`invitation.locked`), once.
+    /// Counts `attempt` against `limit` as the limit decides, with `events` and the row of a
+    /// `session` that has none yet; when the count reaches a locking limit, locks the scope and
+    /// writes `locked` (`invitation.locked`), once.
     /// Atomic across sessions and nodes: counts of one invitation and scope are taken one at a
     /// time (a row lock on PostgreSQL, the single writer on SQLite).
     async fn take_attempt(
@@ -122,6 +123,7 @@ pub trait GuestStore: Send + Sync {
         limit: &AttemptLimit,
         events: &[NewEvent],
         locked: &NewEvent,
+        session: Option<&GuestSession>,
     ) -> StoreResult<Counted>;
     /// Locks the scope of `limit` if its attempts in the window reach it and no lock is on,
     /// writing `locked` then. When the scope's lock ends, if one is on.

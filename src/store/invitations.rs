@@ -9,6 +9,7 @@ use super::{OutboxEmail, Page, StoreResult};
 use crate::crypto::WrappedKey;
 use crate::domain::connection::Connection;
 use crate::domain::event::NewEvent;
+use crate::domain::guest::GuestSession;
 use crate::domain::invitation::{Invitation, InvitationKind, InvitationStatus};
 use crate::domain::result::ResultCode;
 use crate::domain::values::TokenHash;
@@ -66,6 +67,22 @@ pub enum ConnectionWrite<'a> {
     /// an existing connection; its id, name, end user and metadata stay the owner's, whatever
     /// the owner changed meanwhile.
     Update(&'a Connection),
+}
+
+/// One use of an invitation by a guest's submission: everything it writes, all or nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct InvitationUse<'a> {
+    pub invitation_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub write: ConnectionWrite<'a>,
+    /// The completion's result code.
+    pub result: &'a ResultCode,
+    pub events: &'a [NewEvent],
+    /// Written only when this use takes the last one.
+    pub fulfilled: &'a NewEvent,
+    /// The guest's session while it has no row: stored with the use, so that a submission
+    /// waits on one commit.
+    pub session: Option<&'a GuestSession>,
 }
 
 /// The outcome of a guest's use of an invitation.
@@ -150,18 +167,10 @@ pub trait InvitationStore: Send + Sync {
         at: DateTime<Utc>,
         event: &NewEvent,
     ) -> StoreResult<bool>;
-    /// Uses the invitation once and writes the connection and the completion's result code,
-    /// atomically: the conditional increment and the writes commit together or not at all.
-    /// `fulfilled` is written only when this use takes the last one.
-    async fn use_invitation(
-        &self,
-        invitation_id: Uuid,
-        now: DateTime<Utc>,
-        write: ConnectionWrite<'_>,
-        result: &ResultCode,
-        events: &[NewEvent],
-        fulfilled: &NewEvent,
-    ) -> StoreResult<Use>;
+    /// Uses the invitation once and writes the connection, the completion's result code, the
+    /// events and the session's row, atomically: the conditional increment and the writes
+    /// commit together or not at all.
+    async fn use_invitation(&self, using: InvitationUse<'_>) -> StoreResult<Use>;
 
     /// Invitations past their expiry that have not had `invitation.expired` yet.
     async fn invitations_to_expire(

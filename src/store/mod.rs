@@ -32,7 +32,7 @@ pub use guests::{CodeSaved, Counted, GuestAttempt, GuestStore};
 pub use housekeeping::HousekeepingStore;
 pub use invitations::{
     ConnectionWrite, CreatedConnection, IdempotentResponse, Inserted, InvitationFilter,
-    InvitationStore, Use,
+    InvitationStore, InvitationUse, Use,
 };
 pub use keys::{ApiKeyStore, ListedKey};
 pub use outbox::{OutboxEmail, OutboxStore};

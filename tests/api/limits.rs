@@ -425,6 +425,33 @@ async fn cookieless_opens_of_a_link_write_no_session_row(app: TestApp) {
 }
 both!(cookieless_opens_of_a_link_write_no_session_row);
 
+async fn a_submission_stores_its_session_with_what_it_writes(app: TestApp) {
+    let created = app.create_invitation(json!({"max_uses": 1})).await;
+    let (mut guest, _) = open_on(&app, &app.base, &created).await;
+    // An invalid form writes nothing, not even the session's row.
+    let invalid = guest.post("/g/s/submit", &[("api_key", "")]).await;
+    assert_eq!(invalid.status, 422, "{}", invalid.text);
+    assert_eq!(rows(&app, "guest_sessions").await, 0);
+    // A failed check is counted with the session's row, in one transaction.
+    let failed = guest.post("/g/s/submit", &[("api_key", "invalid")]).await;
+    assert_eq!(failed.status, 422, "{}", failed.text);
+    assert_eq!(rows(&app, "guest_sessions").await, 1);
+    assert_eq!(rows(&app, "guest_attempts").await, 1);
+    // A first submission of another session stores its row with the use.
+    let (mut other, _) = open_on(&app, &app.base, &created).await;
+    let (mut late, _) = open_on(&app, &app.base, &created).await;
+    let done = other.post("/g/s/submit", &[("api_key", "valid")]).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(rows(&app, "guest_sessions").await, 2);
+    assert_eq!(rows(&app, "connections").await, 1);
+    // A session on a link used up meanwhile is refused and writes nothing, not even its row.
+    let gone = late.post("/g/s/submit", &[("api_key", "valid")]).await;
+    assert_eq!(gone.status, 410, "{}", gone.text);
+    assert_eq!(rows(&app, "guest_sessions").await, 2);
+    assert_eq!(rows(&app, "connections").await, 1);
+}
+both!(a_submission_stores_its_session_with_what_it_writes);
+
 // ---------------------------------------------------------------------------------------------
 // Session fixation
 

@@ -12,7 +12,9 @@ use portico::domain::event::{EventType, NewEvent};
 use portico::domain::invitation::{EndUser, Invitation, InvitationKind, InvitationStatus};
 use portico::domain::result::ResultCode;
 use portico::domain::values::TokenHash;
-use portico::store::{ConnectionWrite, Inserted, InvitationFilter, Page, Store, Use};
+use portico::store::{
+    ConnectionWrite, Inserted, InvitationFilter, InvitationUse, Page, Store, Use,
+};
 use serde_json::{Map, json};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -241,14 +243,15 @@ async fn assert_uses_agree(store: &dyn Store, account_id: Uuid, now: DateTime<Ut
         let fulfilled = NewEvent::new(account_id, EventType::InvitationFulfilled, now, json!({}));
         let connection = connection_for(&before, now);
         let used = store
-            .use_invitation(
-                before.id,
-                now,
-                ConnectionWrite::Create(&connection),
-                &result_for(&connection, now),
-                &[],
-                &fulfilled,
-            )
+            .use_invitation(InvitationUse {
+                invitation_id: before.id,
+                at: now,
+                write: ConnectionWrite::Create(&connection),
+                result: &result_for(&connection, now),
+                events: &[],
+                fulfilled: &fulfilled,
+                session: None,
+            })
             .await
             .unwrap();
         let after = store

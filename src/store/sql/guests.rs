@@ -49,7 +49,7 @@ fn guest_session_row(row: &DbRow) -> StoreResult<Option<GuestSession>> {
     }))
 }
 
-fn guest_session_statement(args: &mut Args, s: &GuestSession) -> StoreResult<String> {
+pub(super) fn guest_session_statement(args: &mut Args, s: &GuestSession) -> StoreResult<String> {
     let sql = format!(
         "INSERT INTO guest_sessions (id_hash, invitation_id, language, verified_email, \
          pending_email, connector, created_at, expires_at) VALUES {} \
@@ -386,6 +386,7 @@ impl GuestStore for Backend {
         limit: &AttemptLimit,
         events: &[NewEvent],
         locked: &NewEvent,
+        session: Option<&GuestSession>,
     ) -> StoreResult<Counted> {
         let (id, scope, now) = (attempt.invitation_id, attempt.kind.scope(), attempt.at);
         let mut tx = self.write().await?;
@@ -398,12 +399,18 @@ impl GuestStore for Backend {
             limit.window_start(now),
         )
         .await?;
+        // The session's row goes with whatever the count writes.
+        let mut batch = Batch::default();
+        if let Some(session) = session {
+            batch.push(|args| guest_session_statement(args, session))?;
+        }
         match limit.decide(lock, before, now) {
             AttemptDecision::Locked(until) => Ok(Counted::Refused {
                 locked_until: Some(until),
             }),
             AttemptDecision::Exhausted(lock_end) => {
                 if let Some(until) = lock_end {
+                    batch.execute(&mut tx).await?;
                     start_lock(&mut tx, id, scope, until, locked).await?;
                     tx.commit().await?;
                 }
@@ -412,7 +419,7 @@ impl GuestStore for Backend {
                 })
             }
             AttemptDecision::Count(lock_end) => {
-                let mut batch = Batch::of(|args| attempt_statement(args, attempt))?;
+                batch.push(|args| attempt_statement(args, attempt))?;
                 push_events(&mut batch, events)?;
                 batch.execute(&mut tx).await?;
                 if let Some(until) = lock_end {

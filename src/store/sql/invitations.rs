@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::batch::{Args, Batch, arg, placeholders};
 use super::connections::{connection_statement, reconnect_connection_row};
 use super::events::{commit_if_changed, push_events};
+use super::guests::guest_session_statement;
 use super::outbox::outbox_statement;
 use super::results::result_statement;
 use super::shared::{DbRow, corrupt, maybe_time, owned_row, push_page, time, wrapped_key};
@@ -22,11 +23,10 @@ use crate::domain::event::NewEvent;
 use crate::domain::invitation::{
     EndUser, Invitation, InvitationKind, InvitationStatus, RENEWAL_REQUEST_INTERVAL,
 };
-use crate::domain::result::ResultCode;
 use crate::domain::values::TokenHash;
 use crate::store::{
     ConnectionWrite, CreatedConnection, IdempotentResponse, Inserted, InvitationFilter,
-    InvitationStore, OutboxEmail, Page, StoreResult, Use, to_millis,
+    InvitationStore, InvitationUse, OutboxEmail, Page, StoreResult, Use, to_millis,
 };
 
 pub(super) const INVITATION_COLUMNS: &str = "id, account_id, kind, connector, direction, \
@@ -460,15 +460,7 @@ impl InvitationStore for Backend {
         commit_if_changed(tx, first, std::slice::from_ref(event)).await
     }
 
-    async fn use_invitation(
-        &self,
-        invitation_id: Uuid,
-        now: DateTime<Utc>,
-        write: ConnectionWrite<'_>,
-        result: &ResultCode,
-        events: &[NewEvent],
-        fulfilled: &NewEvent,
-    ) -> StoreResult<Use> {
+    async fn use_invitation(&self, using: InvitationUse<'_>) -> StoreResult<Use> {
         let mut tx = self.write().await?;
         // The conditional increment (`Invitation::can_be_used`): on PostgreSQL a concurrent
         // use waits on the row lock and then re-checks the condition against the committed
@@ -480,8 +472,8 @@ impl InvitationStore for Backend {
              AND (expires_at IS NULL OR expires_at > $2) \
              RETURNING use_count, max_uses",
         )
-        .bind(invitation_id)
-        .bind(to_millis(now))
+        .bind(using.invitation_id)
+        .bind(to_millis(using.at))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(used) = used else {
@@ -489,9 +481,9 @@ impl InvitationStore for Backend {
         };
         let use_count: i64 = used.try_get("use_count")?;
         let max_uses: Option<i64> = used.try_get("max_uses")?;
-        // The connection, the result code and the events: one query on SQLite.
+        // The connection, the result code, the events and the session: one query on SQLite.
         let mut batch = Batch::default();
-        match write {
+        match using.write {
             ConnectionWrite::Create(c) => {
                 batch.push(|args| connection_statement(args, c))?;
             }
@@ -502,12 +494,18 @@ impl InvitationStore for Backend {
                 }
             }
         }
-        batch.push(|args| result_statement(args, result))?;
+        batch.push(|args| result_statement(args, using.result))?;
         let last_use = max_uses == Some(use_count);
         push_events(
             &mut batch,
-            events.iter().chain(last_use.then_some(fulfilled)),
+            using
+                .events
+                .iter()
+                .chain(last_use.then_some(using.fulfilled)),
         )?;
+        if let Some(session) = using.session {
+            batch.push(|args| guest_session_statement(args, session))?;
+        }
         batch.execute(&mut tx).await?;
         tx.commit().await?;
         Ok(Use::Used(use_count))
