@@ -226,17 +226,13 @@ impl TestApp {
         let email = emails
             .get(nth - 1)
             .unwrap_or_else(|| panic!("no email {nth} to {recipient}"));
-        // The body only: the Message-ID header holds a UUID, whose digits may run to six.
+        // The body only, and a word of six digits: a hex string (the Message-ID's UUID, a
+        // hash in a link) may hold a run of six digits between its letters.
         let body = email
             .split_once("\r\n\r\n")
             .or_else(|| email.split_once("\n\n"))
             .map_or(email.as_str(), |(_, body)| body);
-        let digits: Vec<&str> = body
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|w| w.len() == 6)
-            .collect();
-        digits
-            .first()
+        six_digit_code(body)
             .expect("a 6-digit code in the email")
             .to_string()
     }
@@ -329,6 +325,13 @@ impl TestApp {
 }
 
 /// Undoes quoted-printable soft breaks and `=XX` escapes (enough for our own messages).
+/// The first word of exactly six digits: an email code. Words split at anything but letters
+/// and digits, so a run of six digits inside a hex or base64 string is not one.
+pub fn six_digit_code(text: &str) -> Option<&str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub fn decode_quoted_printable(raw: &str) -> String {
     let joined = raw.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();

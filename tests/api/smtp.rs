@@ -20,7 +20,8 @@ use crate::both;
 use crate::cli::{Served, http, serve_command};
 use crate::guest_client::Guest;
 use crate::helpers::{
-    BOUND, Backend, Reply, TestApp, eventually, fresh_pg_database, spawn_with, start_time,
+    BOUND, Backend, Reply, TestApp, eventually, fresh_pg_database, six_digit_code, spawn_with,
+    start_time,
 };
 
 /// Starts aiosmtpd on 127.0.0.1:PORT storing messages in the Maildir DIR; with LOGIN and
@@ -359,11 +360,7 @@ async fn the_code_email_arrives_over_smtp_during_the_guest_flow(backend: Backend
         text.contains("Il Suo codice di conferma è"),
         "Italian: {text}"
     );
-    let code: String = text
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a 6-digit code")
-        .to_string();
+    let code = six_digit_code(text).expect("a 6-digit code").to_string();
     let html = message["html"].as_str().expect("an HTML part");
     assert!(html.contains(&code), "{html}");
 
@@ -735,11 +732,7 @@ async fn the_guest_flow_end_to_end_with_email_and_a_webhook(backend: Backend) {
         .post("/g/s/email", &[("email", "julia@acme.example")])
         .await;
     let code_mail = &server.messages_to("julia@acme.example", 2).await[1];
-    let code: String = code_mail["text"]
-        .as_str()
-        .unwrap()
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
+    let code = six_digit_code(code_mail["text"].as_str().unwrap())
         .expect("a 6-digit code")
         .to_string();
     guest.post("/g/s/code", &[("code", &code)]).await;
