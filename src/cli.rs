@@ -14,6 +14,7 @@ use crate::config::{Overrides, Settings};
 use crate::domain::account::{AccountPatch, Scope};
 use crate::domain::connector::Direction;
 use crate::domain::invitation::NewInvitation;
+use crate::service::oauth_apps::NewOAuthApp;
 use crate::service::{Portico, ServiceError};
 
 /// Not `Debug`: `--database-url` may carry a password.
@@ -83,6 +84,11 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// Manage OAuth apps (the client an account registered at a connector's vendor).
+    OauthApps {
+        #[command(subcommand)]
+        command: OAuthAppsCommand,
     },
     /// Create invitations.
     Invitations {
@@ -164,6 +170,50 @@ enum KeysCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum OAuthAppsCommand {
+    /// Register the account's app for an OAuth connector, replacing the one it had; prints it
+    /// (without the secret) with the redirect URI to register at the vendor. The client
+    /// secret is read from the first line of standard input.
+    Put {
+        #[arg(long)]
+        account: Uuid,
+        #[arg(long)]
+        connector: String,
+        #[arg(long)]
+        client_id: String,
+        /// A scope to ask for (repeat for several); default: the connector's.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// For the generic `oauth2` connector: the vendor's endpoints.
+        #[arg(long)]
+        authorize_url: Option<String>,
+        #[arg(long)]
+        token_url: Option<String>,
+        #[arg(long)]
+        revoke_url: Option<String>,
+    },
+    /// Print the account's app for a connector (without the secret).
+    Get {
+        #[arg(long)]
+        account: Uuid,
+        #[arg(long)]
+        connector: String,
+    },
+    /// List the account's apps.
+    List {
+        #[arg(long)]
+        account: Uuid,
+    },
+    /// Delete the account's app for a connector.
+    Delete {
+        #[arg(long)]
+        account: Uuid,
+        #[arg(long)]
+        connector: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ConnectorsCommand {
     /// List the catalog: id, number, name, directions.
     List,
@@ -206,6 +256,18 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The first line of standard input, for a secret that must stay out of the arguments (the
+/// process list and the shell's history show those).
+fn stdin_line(what: &str) -> anyhow::Result<crate::secret::Secret<String>> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .with_context(|| format!("reading {what} from standard input"))?;
+    Ok(crate::secret::Secret::new(
+        line.trim_end_matches(['\n', '\r']).to_string(),
+    ))
 }
 
 fn print_json(value: &serde_json::Value) {
@@ -341,13 +403,7 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
             let role = crate::domain::user::Role::parse(&role)
                 .with_context(|| format!("unknown role {role} (owner or member)"))?;
             let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .read_line(&mut line)
-                    .context("reading the password from standard input")?;
-                Some(crate::secret::Secret::new(
-                    line.trim_end_matches(['\n', '\r']).to_string(),
-                ))
+                Some(stdin_line("the password")?)
             } else {
                 None
             };
@@ -420,6 +476,48 @@ async fn admin(portico: Portico, command: Command) -> anyhow::Result<()> {
                 .map_err(explain)?;
             print_json(&json!(created.invitation));
         }
+        Command::OauthApps { command } => match command {
+            OAuthAppsCommand::Put {
+                account,
+                connector,
+                client_id,
+                scopes,
+                authorize_url,
+                token_url,
+                revoke_url,
+            } => {
+                let request = NewOAuthApp {
+                    client_id,
+                    client_secret: stdin_line("the client secret")?,
+                    scopes,
+                    authorize_url,
+                    token_url,
+                    revoke_url,
+                };
+                let (app, _) = portico
+                    .put_oauth_app(account, &connector, request)
+                    .await
+                    .map_err(explain)?;
+                print_json(&json!(app));
+            }
+            OAuthAppsCommand::Get { account, connector } => {
+                let app = portico
+                    .get_oauth_app(account, &connector)
+                    .await
+                    .map_err(explain)?;
+                print_json(&json!(app));
+            }
+            OAuthAppsCommand::List { account } => {
+                let apps = portico.list_oauth_apps(account).await.map_err(explain)?;
+                print_json(&json!(apps));
+            }
+            OAuthAppsCommand::Delete { account, connector } => {
+                portico
+                    .delete_oauth_app(account, &connector)
+                    .await
+                    .map_err(explain)?;
+            }
+        },
         Command::Serve { .. } | Command::Openapi { .. } => unreachable!("handled before"),
     }
     Ok(())

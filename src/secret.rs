@@ -39,6 +39,13 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// Read as the value itself, so a request body's secret field is wrapped from the start.
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Secret<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Secret)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

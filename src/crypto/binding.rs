@@ -29,6 +29,11 @@ pub fn webhook_endpoint(id: Uuid) -> Vec<u8> {
     format!("portico:webhook:{id}").into_bytes()
 }
 
+/// An account's OAuth app for a connector: its data key and client secret.
+pub fn oauth_app(account_id: Uuid, connector: &str) -> Vec<u8> {
+    format!("portico:oauth-app:{account_id}:{connector}").into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +57,9 @@ mod tests {
         );
         assert_eq!(text(outbox_email(c)), format!("portico:outbox:{c}"));
         assert_eq!(text(webhook_endpoint(c)), format!("portico:webhook:{c}"));
+        assert_eq!(
+            text(oauth_app(a, "entraid")),
+            format!("portico:oauth-app:{a}:entraid")
+        );
     }
 }

@@ -874,6 +874,7 @@ mod tests {
             directions: vec![Direction::Source, Direction::Destination],
             fields: vec![],
             check: crate::domain::connector::CheckSpec::None,
+            oauth2: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Pure rules of the product, no I/O: invitations (status, use, validation), connections,
 //! connector specs, accounts and keys, guests' sessions and attempt limits, result codes,
-//! events, webhooks, the vendors' own request rules, and the values checked at the boundary.
+//! events, webhooks, OAuth apps, the vendors' own request rules, and the values checked at the
+//! boundary.
 
 pub mod account;
 pub mod branding;
@@ -11,6 +12,7 @@ pub mod event;
 pub mod funnel;
 pub mod guest;
 pub mod invitation;
+pub mod oauth;
 pub mod result;
 pub mod user;
 pub mod values;

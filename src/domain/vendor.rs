@@ -389,6 +389,7 @@ mod tests {
             directions: vec![Direction::Source],
             fields: vec![],
             check: crate::domain::connector::CheckSpec::None,
+            oauth2: None,
         }
     }
 

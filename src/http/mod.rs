@@ -61,6 +61,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(api::funnel::router())
         .merge(api::results::router())
         .merge(api::webhooks::router())
+        .merge(api::oauth_apps::router())
         .merge(api::account::router())
         .merge(compat::kondado::router())
         .merge(compat::kombo::router())

@@ -21,6 +21,7 @@ use utoipa::openapi::{RefOr, Schema};
         (name = "events", description = "What happened, oldest first"),
         (name = "funnel", description = "Where guests give up: invitations created, opened, verified, failed a check, completed"),
         (name = "webhooks", description = "Events delivered to your URLs, signed per Standard Webhooks"),
+        (name = "oauth", description = "The account's OAuth apps, for connectors whose guests sign in at the vendor"),
         (name = "account", description = "The API key's own account and its settings"),
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "kondado", description = "Compatible with Kondado's collection guests"),

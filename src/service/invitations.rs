@@ -175,6 +175,9 @@ impl Portico {
         let draft = request
             .validate(target, now, self.invitation_limits())
             .map_err(ServiceError::Invalid)?;
+        if let Some(connector) = &draft.connector {
+            self.require_oauth_app(account_id, connector).await?;
+        }
 
         let token = random_token();
         let invitation = Invitation {

@@ -16,6 +16,7 @@ pub struct Rotation {
     pub rewrapped_idempotent_replies: u64,
     pub rewrapped_emails: u64,
     pub rewrapped_webhook_endpoints: u64,
+    pub rewrapped_oauth_apps: u64,
 }
 
 const BATCH: i64 = 200;
@@ -32,6 +33,10 @@ impl KeyHolder {
             }
             KeyHolder::OutboxEmail { id } => binding::outbox_email(*id),
             KeyHolder::WebhookEndpoint { id } => binding::webhook_endpoint(*id),
+            KeyHolder::OAuthApp {
+                account_id,
+                connector,
+            } => binding::oauth_app(*account_id, connector),
         }
     }
 }
@@ -96,6 +101,7 @@ impl Portico {
                         KeyHolder::WebhookEndpoint { .. } => {
                             &mut rotation.rewrapped_webhook_endpoints
                         }
+                        KeyHolder::OAuthApp { .. } => &mut rotation.rewrapped_oauth_apps,
                     } += 1;
                 }
             }

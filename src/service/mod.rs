@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod key_cache;
 pub mod keys;
 pub mod mail;
+pub mod oauth_apps;
 pub mod results;
 pub mod users;
 pub mod views;
@@ -133,6 +134,9 @@ pub enum Resource {
     Result,
     #[error("webhook endpoint")]
     WebhookEndpoint,
+    /// An OAuth app: the account has none for the connector.
+    #[error("OAuth app")]
+    OAuthApp,
     #[error("API key")]
     ApiKey,
 }

@@ -13,11 +13,13 @@ pub enum KeyHolder {
     IdempotentReply { account_id: Uuid, key: String },
     OutboxEmail { id: Uuid },
     WebhookEndpoint { id: Uuid },
+    OAuthApp { account_id: Uuid, connector: String },
 }
 
 #[async_trait]
 pub trait DataKeyStore: Send + Sync {
-    /// Data keys (of connections, idempotent replies and pending emails) not wrapped by
+    /// Data keys (of connections, idempotent replies, pending emails, webhook endpoints and
+    /// OAuth apps) not wrapped by
     /// `key_id`, at most `limit` of each kind.
     async fn data_keys_not_under(
         &self,

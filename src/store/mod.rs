@@ -11,6 +11,7 @@ mod guests;
 mod housekeeping;
 mod invitations;
 mod keys;
+mod oauth_apps;
 mod outbox;
 mod postgres;
 mod results;
@@ -35,6 +36,7 @@ pub use invitations::{
     InvitationStore, InvitationUse, Use,
 };
 pub use keys::{ApiKeyStore, ListedKey};
+pub use oauth_apps::OAuthAppStore;
 pub use outbox::{OutboxEmail, OutboxStore};
 pub use postgres::PostgresStore;
 pub use results::ResultStore;
@@ -86,6 +88,7 @@ pub trait Store:
     + ConnectionStore
     + InvitationStore
     + GuestStore
+    + OAuthAppStore
     + OutboxStore
     + WebhookStore
     + DataKeyStore
@@ -103,6 +106,7 @@ impl<T> Store for T where
         + ConnectionStore
         + InvitationStore
         + GuestStore
+        + OAuthAppStore
         + OutboxStore
         + WebhookStore
         + DataKeyStore

@@ -134,6 +134,14 @@ async fn hold_data_keys(app: &TestApp) -> Holdings {
         )
         .await;
     assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text);
+    let oauth = app
+        .request(reqwest::Method::PUT, "/v1/oauth-apps/oauth2")
+        .json(&json!({"client_id": "portico", "client_secret": OAUTH_SECRET,
+            "authorize_url": "https://idp.example/authorize", "token_url": "https://idp.example/token"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth.status(), StatusCode::CREATED);
     Holdings {
         connections,
         idempotent_reply: reply.json,
@@ -150,13 +158,21 @@ async fn assert_everything_opens(app: &TestApp, holdings: &Holdings) {
     let replay = idempotent_invitation(app).await;
     assert_eq!(replay.status, StatusCode::CREATED, "{}", replay.text);
     assert_eq!(replay.json, holdings.idempotent_reply);
+    assert_eq!(crate::oauth_apps::stored_secret(app).await, OAUTH_SECRET);
 }
 
-const HOLDERS: [&str; 4] = [
+const OAUTH_SECRET: &str = "rotation-oauth-client-secret";
+
+/// The data keys `hold_data_keys` makes: 12 connections, a reply, an email, an endpoint, an
+/// OAuth app.
+const HELD: i64 = 16;
+
+const HOLDERS: [&str; 5] = [
     "connections",
     "idempotency_keys",
     "outbox_emails",
     "webhook_endpoints",
+    "oauth_apps",
 ];
 
 /// Every master key id a data key is wrapped with, and how many data keys there are.
@@ -211,7 +227,7 @@ async fn two_rotations_in_a_row_each_leave_every_data_key_under_their_key(app: T
     let holdings = hold_data_keys(&app).await;
     let (ids, held) = data_key_ids(&app).await;
     assert_eq!(ids, key_file_ids(&app));
-    assert_eq!(held, 15, "12 connections, a reply, an email, an endpoint");
+    assert_eq!(held, HELD);
 
     let mut rotated = Vec::new();
     for _ in 0..2 {
@@ -222,7 +238,8 @@ async fn two_rotations_in_a_row_each_leave_every_data_key_under_their_key(app: T
         assert_eq!(rotation["rewrapped_idempotent_replies"], 1, "{rotation}");
         assert_eq!(rotation["rewrapped_emails"], 1, "{rotation}");
         assert_eq!(rotation["rewrapped_webhook_endpoints"], 1, "{rotation}");
-        assert_eq!(data_key_ids(&app).await, (vec![key_id.clone()], 15));
+        assert_eq!(rotation["rewrapped_oauth_apps"], 1, "{rotation}");
+        assert_eq!(data_key_ids(&app).await, (vec![key_id.clone()], HELD));
         assert_eq!(key_file_ids(&app).last(), Some(&key_id));
         assert_everything_opens(&app, &holdings).await;
         rotated.push(key_id);
@@ -330,7 +347,7 @@ async fn two_concurrent_rotations_both_end_with_every_data_key_under_one_key(app
     // The earlier rotation handed over to the later one rather than undo its work.
     assert_eq!(first["data_keys_under"], later.as_str(), "{first}");
     assert_eq!(second["data_keys_under"], later.as_str(), "{second}");
-    assert_eq!(data_key_ids(app).await, (vec![later.clone()], 15));
+    assert_eq!(data_key_ids(app).await, (vec![later.clone()], HELD));
     assert_eq!(key_file_ids(app), keys, "no key lost");
     assert_everything_opens(app, &holdings).await;
 
@@ -338,7 +355,7 @@ async fn two_concurrent_rotations_both_end_with_every_data_key_under_one_key(app
     let third = run(rotate_command(app)).await.json();
     let key_id = third["key_id"].as_str().unwrap();
     assert_eq!(third["data_keys_under"], key_id);
-    assert_eq!(data_key_ids(app).await, (vec![key_id.to_string()], 15));
+    assert_eq!(data_key_ids(app).await, (vec![key_id.to_string()], HELD));
     assert_everything_opens(app, &holdings).await;
 }
 both!(two_concurrent_rotations_both_end_with_every_data_key_under_one_key);

@@ -30,6 +30,7 @@ mod kombo_sdk;
 mod kombo_webhooks;
 mod limits;
 mod network;
+mod oauth_apps;
 mod reconnect;
 mod renewal;
 mod request_ids;

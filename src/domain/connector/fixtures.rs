@@ -64,6 +64,7 @@ pub(super) fn db_spec() -> ConnectorSpec {
             field("read_only", FieldType::Boolean),
         ],
         check: CheckSpec::Postgres,
+        oauth2: None,
     }
 }
 

@@ -4,6 +4,7 @@
 use super::validate::is_blank;
 use super::{CheckSpec, ConnectorSpec, FieldProblem, FieldSpec, FieldType};
 use crate::domain::LANGUAGES;
+use crate::domain::oauth::{ACCESS_TOKEN, RESERVED_AUTHORIZE_PARAMS, is_scope_token};
 
 impl ConnectorSpec {
     /// Everything that makes this spec unusable, in English, for the catalog loader to report
@@ -55,6 +56,86 @@ impl ConnectorSpec {
         }
 
         errors.extend(self.check_spec_errors());
+        errors.extend(self.oauth2_spec_errors());
+        errors
+    }
+
+    /// An OAuth connector: its URLs are https and fill only non-secret fields, its scopes are
+    /// scope tokens, its extra parameters leave the protocol's alone, and its check (if any)
+    /// is an `http` one, which may use `{access_token}`.
+    fn oauth2_spec_errors(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        let Some(oauth2) = &self.oauth2 else {
+            return errors;
+        };
+        if oauth2.authorize_url.is_some() != oauth2.token_url.is_some() {
+            errors.push(
+                "oauth2 needs both authorize_url and token_url, or neither (the app's then)".into(),
+            );
+        }
+        let urls = [
+            ("authorize_url", &oauth2.authorize_url),
+            ("token_url", &oauth2.token_url),
+            ("revoke_url", &oauth2.revoke_url),
+        ];
+        for (name, url) in urls {
+            let Some(url) = url else { continue };
+            if !url.starts_with("https://") {
+                errors.push(format!("oauth2 {name} must start with https://"));
+            }
+            match placeholders(url) {
+                Err(e) => errors.push(format!("oauth2 {name}: {e}")),
+                Ok(keys) => {
+                    for key in keys {
+                        match self.field(key) {
+                            Some(f) if f.secret => errors
+                                .push(format!("oauth2 {name} uses `{{{key}}}`, a secret field")),
+                            // The guest types it: only a pattern keeps it inside the host.
+                            Some(f) if f.pattern.is_none() => errors.push(format!(
+                                "oauth2 {name} uses `{{{key}}}`, which needs a pattern"
+                            )),
+                            Some(_) => {}
+                            None => errors.push(format!(
+                                "oauth2 {name} uses `{{{key}}}`, which is not a field"
+                            )),
+                        }
+                    }
+                }
+            }
+        }
+        for (i, scope) in oauth2.scopes.iter().enumerate() {
+            if !is_scope_token(scope) {
+                errors.push(format!(
+                    "oauth2 scope `{scope}` is not an OAuth scope token"
+                ));
+            }
+            if oauth2.scopes[..i].contains(scope) {
+                errors.push(format!("oauth2 scope `{scope}` is listed twice"));
+            }
+        }
+        for key in oauth2.authorize_params.keys() {
+            if RESERVED_AUTHORIZE_PARAMS.contains(&key.as_str()) || key.is_empty() {
+                errors.push(format!(
+                    "oauth2 authorize_params cannot set `{key}`: the flow sets it"
+                ));
+            }
+        }
+        if !matches!(self.check, CheckSpec::None | CheckSpec::Http(_)) {
+            errors.push(
+                "an oauth2 connector's check is `http` (with {access_token}) or `none`".into(),
+            );
+        }
+        for field in self.fields.iter().filter(|f| f.secret) {
+            errors.push(format!(
+                "field `{}`: an oauth2 connector has no secret fields (its secret is the token)",
+                field.key
+            ));
+        }
+        if self.field(ACCESS_TOKEN).is_some() {
+            errors.push(format!(
+                "field `{ACCESS_TOKEN}`: the name is the token's in an oauth2 connector"
+            ));
+        }
         errors
     }
 
@@ -133,7 +214,11 @@ impl ConnectorSpec {
                     match placeholders(template) {
                         Err(e) => errors.push(format!("http check {place}: {e}")),
                         Ok(keys) => {
-                            for key in keys.into_iter().filter(|k| self.field(k).is_none()) {
+                            let known = |k: &str| {
+                                self.field(k).is_some()
+                                    || (self.oauth2.is_some() && k == ACCESS_TOKEN)
+                            };
+                            for key in keys.into_iter().filter(|k| !known(k)) {
                                 errors.push(format!(
                                     "http check {place} uses `{{{key}}}`, which is not a field"
                                 ));
@@ -308,7 +393,7 @@ fn is_header_name_byte(b: u8) -> bool {
 mod tests {
     use super::*;
     use crate::domain::connector::fixtures::{db_spec, field};
-    use crate::domain::connector::{BasicAuth, Direction, HttpCheck};
+    use crate::domain::connector::{BasicAuth, Direction, HttpCheck, OAuth2Spec, TokenAuth};
     use serde_json::json;
     use std::collections::BTreeMap;
 
@@ -608,6 +693,94 @@ mod tests {
         assert_spec_error(spec.clone(), "upper-case HTTP method");
         assert_spec_error(spec.clone(), "expect_status must not be empty");
         assert_spec_error(spec, "header name `Bad Header`");
+    }
+
+    fn oauth_spec() -> ConnectorSpec {
+        let mut check = http("https://{subdomain}.vendor.example/me");
+        check
+            .headers
+            .insert("Authorization".into(), "Bearer {access_token}".into());
+        ConnectorSpec {
+            fields: vec![FieldSpec {
+                pattern: Some("[a-z0-9-]{1,63}".into()),
+                ..field("subdomain", FieldType::String)
+            }],
+            check: CheckSpec::Http(check),
+            oauth2: Some(OAuth2Spec {
+                authorize_url: Some("https://{subdomain}.vendor.example/oauth/authorize".into()),
+                token_url: Some("https://{subdomain}.vendor.example/oauth/token".into()),
+                revoke_url: None,
+                scopes: vec!["read".into()],
+                pkce: true,
+                token_auth: TokenAuth::ClientSecretPost,
+                authorize_params: BTreeMap::from([("access_type".into(), "offline".into())]),
+            }),
+            ..db_spec()
+        }
+    }
+
+    #[test]
+    fn an_oauth_spec_may_fill_its_urls_from_fields_and_check_with_the_token() {
+        assert_eq!(oauth_spec().spec_errors(), Vec::<String>::new());
+        // `{access_token}` is only the token's where there is one.
+        let spec = ConnectorSpec {
+            oauth2: None,
+            ..oauth_spec()
+        };
+        assert_spec_error(spec, "uses `{access_token}`, which is not a field");
+    }
+
+    #[test]
+    fn an_oauth_spec_is_refused_where_it_would_leak_or_clash() {
+        let with = |edit: fn(&mut ConnectorSpec)| {
+            let mut spec = oauth_spec();
+            edit(&mut spec);
+            spec
+        };
+        fn oauth(s: &mut ConnectorSpec) -> &mut OAuth2Spec {
+            s.oauth2.as_mut().expect("oauth2")
+        }
+        assert_spec_error(
+            with(|s| oauth(s).token_url = Some("http://vendor.example/token".into())),
+            "token_url must start with https://",
+        );
+        assert_spec_error(
+            with(|s| oauth(s).token_url = None),
+            "both authorize_url and token_url",
+        );
+        assert_spec_error(
+            with(|s| s.fields[0].secret = true),
+            "uses `{subdomain}`, a secret field",
+        );
+        assert_spec_error(
+            with(|s| s.fields[0].pattern = None),
+            "uses `{subdomain}`, which needs a pattern",
+        );
+        assert_spec_error(
+            with(|s| oauth(s).revoke_url = Some("https://{tenant}.x/revoke".into())),
+            "uses `{tenant}`, which is not a field",
+        );
+        assert_spec_error(
+            with(|s| oauth(s).scopes.push("two words".into())),
+            "not an OAuth scope",
+        );
+        assert_spec_error(
+            with(|s| oauth(s).scopes.push("read".into())),
+            "listed twice",
+        );
+        assert_spec_error(
+            with(|s| {
+                oauth(s)
+                    .authorize_params
+                    .insert("redirect_uri".into(), "https://evil".into());
+            }),
+            "cannot set `redirect_uri`",
+        );
+        assert_spec_error(with(|s| s.check = CheckSpec::Sandbox), "check is `http`");
+        assert_spec_error(
+            with(|s| s.fields.push(field("access_token", FieldType::String))),
+            "the name is the token's",
+        );
     }
 
     #[test]

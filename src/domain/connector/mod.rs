@@ -11,6 +11,7 @@ mod fixtures;
 
 pub use lint::{MYSQL_SSL_MODES, POSTGRES_SSL_MODES, placeholders};
 pub use types::{
-    BasicAuth, CheckSpec, ConnectorSpec, Direction, FieldSpec, FieldType, HttpCheck, Pattern,
+    BasicAuth, CheckSpec, ConnectorSpec, Direction, FieldSpec, FieldType, HttpCheck, OAuth2Spec,
+    Pattern, TokenAuth,
 };
 pub use validate::{ConfigProblem, FieldProblem, ValidatedConfig};

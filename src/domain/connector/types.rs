@@ -168,6 +168,49 @@ fn default_expect() -> Vec<u16> {
     vec![200]
 }
 
+/// How the client authenticates at the token endpoint (RFC 6749, section 2.3.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuth {
+    /// HTTP Basic with the client id and secret.
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+/// A connector whose guest signs in at the vendor: OAuth 2 authorization code with PKCE (S256).
+/// URLs may use `{field}` for the connector's non-secret fields (a tenant, a subdomain), filled
+/// from the guest's form before the redirect. Left out, the URLs come from the account's OAuth
+/// app (the generic `oauth2` connector).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth2Spec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorize_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Where a token is revoked (RFC 7009) when its connection is deleted, if the vendor has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_url: Option<String>,
+    /// The scopes asked for unless the account's app names its own.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Proof Key for Code Exchange, S256. On unless the vendor refuses it.
+    #[serde(default = "yes")]
+    pub pkce: bool,
+    #[serde(default)]
+    pub token_auth: TokenAuth,
+    /// Extra query parameters of the authorization request (`access_type = "offline"`,
+    /// `prompt = "consent"`); the protocol's own parameters cannot be set here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub authorize_params: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// A connector: id (slug), stable number, name, categories, directions, fields and check.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -180,6 +223,9 @@ pub struct ConnectorSpec {
     pub directions: Vec<Direction>,
     pub fields: Vec<FieldSpec>,
     pub check: CheckSpec,
+    /// Set when the guest connects by signing in at the vendor rather than by typing credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<OAuth2Spec>,
 }
 
 impl ConnectorSpec {

@@ -7,6 +7,7 @@ pub mod events;
 pub mod funnel;
 pub mod health;
 pub mod invitations;
+pub mod oauth_apps;
 pub mod results;
 pub mod webhooks;
 

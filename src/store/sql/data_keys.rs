@@ -12,7 +12,7 @@ use crate::store::{DataKeyStore, KeyHolder, StoreResult};
 type HolderOf = fn(&DbRow) -> StoreResult<KeyHolder>;
 
 /// Each holding table: its query for the keys not under `$1` (at most `$2`), and its holder.
-const HOLDERS: [(&str, HolderOf); 4] = [
+const HOLDERS: [(&str, HolderOf); 5] = [
     (
         "SELECT account_id, id, data_key, data_key_id FROM connections \
          WHERE data_key_id <> $1 ORDER BY id LIMIT $2",
@@ -48,6 +48,16 @@ const HOLDERS: [(&str, HolderOf); 4] = [
         |row| {
             Ok(KeyHolder::WebhookEndpoint {
                 id: row.try_get("id")?,
+            })
+        },
+    ),
+    (
+        "SELECT account_id, connector, data_key, data_key_id FROM oauth_apps \
+         WHERE data_key_id <> $1 ORDER BY account_id, connector LIMIT $2",
+        |row| {
+            Ok(KeyHolder::OAuthApp {
+                account_id: row.try_get("account_id")?,
+                connector: row.try_get("connector")?,
             })
         },
     ),
@@ -111,6 +121,16 @@ impl DataKeyStore for Backend {
             )
             .bind(*account_id)
             .bind(key.as_str()),
+            KeyHolder::OAuthApp {
+                account_id,
+                connector,
+            } => swap(
+                "UPDATE oauth_apps SET data_key = $1, data_key_id = $2 \
+                 WHERE data_key = $3 AND data_key_id = $4 AND account_id = $5 \
+                 AND connector = $6",
+            )
+            .bind(*account_id)
+            .bind(connector.as_str()),
         };
         Ok(self.write_execute(q).await? == 1)
     }
