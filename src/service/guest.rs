@@ -783,6 +783,10 @@ impl Portico {
             return Err(GuestError::StepSkipped);
         }
         let spec = self.guest_connector(guest).ok_or(GuestError::StepSkipped)?;
+        // An OAuth connector's credentials come from the vendor, never from a form.
+        if spec.oauth2.is_some() {
+            return Err(GuestError::StepSkipped);
+        }
         let form = GuestForm::parse(spec, invitation, form);
         if !form.forged_locked.is_empty() {
             let problems = form

@@ -9,6 +9,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::both;
 use crate::cli::portico;
+use crate::guest_client::Guest;
 use crate::helpers::{Backend, Reply, TestApp};
 use portico::domain::account::Scope;
 
@@ -192,6 +193,27 @@ async fn an_oauth_invitation_needs_the_account_s_app(app: TestApp) {
     assert_eq!(again.assert_problem(422), ["connector"]);
 }
 both!(an_oauth_invitation_needs_the_account_s_app);
+
+async fn a_form_posted_for_an_oauth_connector_stores_nothing(app: TestApp) {
+    assert_eq!(put(&app, "oauth2", generic_app()).await.status, 201);
+    let created = app
+        .post(
+            "/v1/invitations",
+            json!({"connector": "oauth2", "connection_name": "Acme"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let mut guest = Guest::new(&app);
+    let opened = guest.get(created.json["url"].as_str().unwrap()).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    // The guest signs in at the vendor; a forged form post makes no connection.
+    let forged = guest
+        .post("/g/s/submit", &[("access_token", "forged")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.text);
+    assert_eq!(app.get("/v1/connections").await.json["data"], json!([]));
+}
+both!(a_form_posted_for_an_oauth_connector_stores_nothing);
 
 async fn reading_and_writing_apps_need_the_account_scopes(app: TestApp) {
     let (_, read_only) = app
