@@ -69,8 +69,11 @@ impl State {
         if committed.is_err() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        // Counted before the waiters hear: one that reads the count once answered sees it.
+        if committed.is_ok() {
+            batches.fetch_add(1, Ordering::Relaxed);
+        }
         self.finish(committed.map_err(|e| e.to_string().into()));
-        batches.fetch_add(1, Ordering::Relaxed);
     }
 }
 
