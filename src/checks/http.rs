@@ -47,7 +47,7 @@ fn host_field(template: &str) -> Option<String> {
 }
 
 /// `host`, or `host:port` when the URL names a port.
-fn url_target(url: &url::Url) -> Option<String> {
+pub(super) fn url_target(url: &url::Url) -> Option<String> {
     let host = url.host_str()?;
     Some(match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -84,6 +84,41 @@ pub(super) async fn vet(
         .map_err(|refused| CheckFailure::refused(refused, host_field(&check.url)))
 }
 
+/// A client for one request to `url`'s host: connected to the addresses the policy vetted for
+/// it, never through a proxy, never following a redirect (a redirect would carry credential
+/// headers wherever it points). `field`: the one that names the host, for the guest's error.
+pub(super) async fn vetted_client(
+    policy: &EgressPolicy,
+    url: &url::Url,
+    timeout: Duration,
+    field: Option<String>,
+) -> Result<reqwest::Client, CheckFailure> {
+    let host = url.host_str().unwrap_or_default().to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let vetted = policy
+        .resolve(&host, port)
+        .await
+        .map_err(|refused| CheckFailure::refused(refused, field))?;
+    reqwest::Client::builder()
+        .timeout(timeout)
+        // A proxy from this process's environment would see the credentials, and would
+        // reach what the policy refuses.
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        // The vetted addresses, so a second DNS answer cannot differ; any other lookup goes
+        // through the policy too.
+        .resolve_to_addrs(&host, &vetted)
+        .dns_resolver(policy.resolver())
+        .user_agent(concat!("portico-check/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            CheckFailure::new(
+                Reason::Unexpected,
+                format!("cannot prepare the HTTP client: {}", innermost(&e)),
+            )
+        })
+}
+
 pub(super) async fn check(
     policy: &EgressPolicy,
     check: &HttpCheck,
@@ -102,38 +137,13 @@ pub(super) async fn check(
             )
         })?;
     let target = url_target(&url).unwrap_or_default();
-    let host = url.host_str().unwrap_or_default().to_string();
-    let port = url.port_or_known_default().unwrap_or(443);
-    let vetted = policy
-        .resolve(&host, port)
-        .await
-        .map_err(|refused| CheckFailure::refused(refused, host_field(&check.url)))?;
+    let client = vetted_client(policy, &url, timeout, host_field(&check.url)).await?;
     let method = reqwest::Method::from_bytes(check.method.as_bytes()).map_err(|_| {
         CheckFailure::new(
             Reason::Unexpected,
             format!("`{}` is not an HTTP method", check.method),
         )
     })?;
-
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        // A proxy from this process's environment would see the credentials, and would
-        // reach what the policy refuses.
-        .no_proxy()
-        // A redirect would carry custom credential headers to wherever it points.
-        .redirect(reqwest::redirect::Policy::none())
-        // The vetted addresses, so a second DNS answer cannot differ; any other lookup goes
-        // through the policy too.
-        .resolve_to_addrs(&host, &vetted)
-        .dns_resolver(policy.resolver())
-        .user_agent(concat!("portico-check/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| {
-            CheckFailure::new(
-                Reason::Unexpected,
-                format!("cannot prepare the HTTP client: {}", innermost(&e)),
-            )
-        })?;
 
     let mut request = client.request(method, url);
     for (name, template) in &check.headers {
@@ -177,7 +187,7 @@ pub(super) async fn check(
     ))
 }
 
-fn failure(
+pub(super) fn failure(
     err: reqwest::Error,
     target: &str,
     timeout: Duration,

@@ -7,6 +7,9 @@
 mod database;
 mod http;
 mod tls;
+mod token;
+
+pub use token::{Grant, OAuthClient};
 
 use std::error::Error as StdError;
 use std::time::Duration;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::FieldError;
 use super::connector::{ConnectorSpec, OAuth2Spec, TokenAuth};
 use crate::crypto::WrappedKey;
+use crate::secret::Secret;
 
 /// Where every vendor sends the guest back, under the public URL: the redirect URI an owner
 /// registers at the vendor.
@@ -78,6 +79,135 @@ impl OAuthApp {
             },
             token_auth: spec.token_auth,
         })
+    }
+}
+
+/// How long a guest has between leaving for the vendor and coming back.
+pub const STATE_TTL: chrono::Duration = chrono::Duration::minutes(10);
+
+/// The authorization request (RFC 6749, 4.1.1, with RFC 7636's S256 challenge when the
+/// connector uses PKCE): where the guest is sent to sign in. The spec's extra parameters come
+/// first; the protocol's own cannot be overridden by them (the lint refuses those anyway).
+pub fn authorization_url(
+    endpoints: &OAuthEndpoints,
+    spec: &OAuth2Spec,
+    client_id: &str,
+    redirect_uri: &str,
+    state: &str,
+    code_challenge: Option<&str>,
+) -> Result<url::Url, url::ParseError> {
+    let mut url = url::Url::parse(&endpoints.authorize_url)?;
+    {
+        let mut query = url.query_pairs_mut();
+        for (key, value) in &spec.authorize_params {
+            if !RESERVED_AUTHORIZE_PARAMS.contains(&key.as_str()) {
+                query.append_pair(key, value);
+            }
+        }
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("state", state);
+        if !endpoints.scopes.is_empty() {
+            query.append_pair("scope", &endpoints.scopes.join(" "));
+        }
+        if let Some(challenge) = code_challenge {
+            query
+                .append_pair("code_challenge", challenge)
+                .append_pair("code_challenge_method", "S256");
+        }
+    }
+    Ok(url)
+}
+
+/// What a token endpoint granted (RFC 6749, 5.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tokens {
+    pub access_token: Secret<String>,
+    /// Absent when the vendor issues none (or, on a refresh, keeps the one it gave).
+    pub refresh_token: Option<Secret<String>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The scopes granted: the answer's `scope`, else those asked for (5.1: "if identical").
+    pub scopes: Vec<String>,
+}
+
+/// A token endpoint's answer that is not a grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// `invalid_grant`: the code or refresh token is expired, revoked or already used. A
+    /// connection whose refresh meets this needs its guest again.
+    InvalidGrant,
+    /// Any other error (`invalid_client` and the like: the owner's app), or an answer that is
+    /// not a token response; the text names the error code or status, never a token.
+    Failed(String),
+}
+
+/// Reads a token endpoint's answer: status and JSON body.
+pub fn read_token_response(
+    status: u16,
+    body: &[u8],
+    asked: &[String],
+    now: DateTime<Utc>,
+) -> Result<Tokens, TokenRefusal> {
+    #[derive(serde::Deserialize)]
+    struct Granted {
+        access_token: String,
+        #[serde(default)]
+        token_type: Option<String>,
+        #[serde(default)]
+        refresh_token: Option<String>,
+        #[serde(default)]
+        expires_in: Option<serde_json::Value>,
+        #[serde(default)]
+        scope: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Error {
+        error: String,
+    }
+    if (200..300).contains(&status) {
+        let granted: Granted = serde_json::from_slice(body)
+            .map_err(|_| TokenRefusal::Failed(format!("HTTP {status} without a token response")))?;
+        if granted
+            .token_type
+            .as_deref()
+            .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+        {
+            return Err(TokenRefusal::Failed(
+                "a token type other than Bearer".into(),
+            ));
+        }
+        // Some vendors send `expires_in` as a string.
+        let expires_in = granted.expires_in.and_then(|v| match v {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        });
+        return Ok(Tokens {
+            access_token: Secret::new(granted.access_token),
+            refresh_token: granted.refresh_token.map(Secret::new),
+            expires_at: expires_in
+                .filter(|s| *s > 0)
+                .map(|s| now + chrono::Duration::seconds(s.min(10 * 365 * 86_400))),
+            scopes: match granted.scope {
+                Some(scope) => scope.split_whitespace().map(str::to_string).collect(),
+                None => asked.to_vec(),
+            },
+        });
+    }
+    match serde_json::from_slice::<Error>(body) {
+        Ok(e) if e.error == "invalid_grant" => Err(TokenRefusal::InvalidGrant),
+        // Only an error code of the protocol's own alphabet is repeated.
+        Ok(e)
+            if e.error.len() <= 64
+                && e.error
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            Err(TokenRefusal::Failed(format!("HTTP {status}: {}", e.error)))
+        }
+        _ => Err(TokenRefusal::Failed(format!("HTTP {status}"))),
     }
 }
 
@@ -224,6 +354,98 @@ mod tests {
 
     fn fields(errors: &[FieldError]) -> Vec<&str> {
         errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn the_authorization_request_carries_the_protocol_s_parameters() {
+        let mut spec = generic();
+        spec.authorize_params
+            .insert("access_type".into(), "offline".into());
+        spec.authorize_params
+            .insert("state".into(), "forged".into());
+        let endpoints = OAuthEndpoints {
+            authorize_url: "https://idp.example/authorize?tenant=acme".into(),
+            token_url: "https://idp.example/token".into(),
+            revoke_url: None,
+            scopes: vec!["openid".into(), "api:read".into()],
+            token_auth: TokenAuth::ClientSecretBasic,
+        };
+        let url = authorization_url(
+            &endpoints,
+            &spec,
+            "client 1",
+            "https://portico.example/g/oauth/callback",
+            "st4te",
+            Some("ch4llenge"),
+        )
+        .expect("a URL");
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .filter(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(get("tenant"), ["acme"]);
+        assert_eq!(get("access_type"), ["offline"]);
+        assert_eq!(get("state"), ["st4te"], "a spec cannot set the state");
+        assert_eq!(get("response_type"), ["code"]);
+        assert_eq!(get("client_id"), ["client 1"]);
+        assert_eq!(get("scope"), ["openid api:read"]);
+        assert_eq!(get("code_challenge"), ["ch4llenge"]);
+        assert_eq!(get("code_challenge_method"), ["S256"]);
+    }
+
+    #[test]
+    fn a_token_response_is_read_and_an_error_named_without_its_words() {
+        let now = DateTime::UNIX_EPOCH;
+        let asked = vec!["api:read".to_string()];
+        let body = br#"{"access_token":"at","token_type":"bearer","expires_in":"3600","refresh_token":"rt"}"#;
+        let tokens = read_token_response(200, body, &asked, now).expect("granted");
+        assert_eq!(tokens.access_token.expose(), "at");
+        assert_eq!(
+            tokens.refresh_token.as_ref().map(|t| t.expose().as_str()),
+            Some("rt")
+        );
+        assert_eq!(tokens.expires_at, Some(now + chrono::Duration::hours(1)));
+        assert_eq!(
+            tokens.scopes, asked,
+            "no scope in the answer: the ones asked for"
+        );
+        let narrowed = br#"{"access_token":"at","token_type":"Bearer","scope":"openid"}"#;
+        let tokens = read_token_response(200, narrowed, &asked, now).expect("granted");
+        assert_eq!(
+            (tokens.scopes, tokens.expires_at),
+            (vec!["openid".to_string()], None)
+        );
+
+        let mac = br#"{"access_token":"at","token_type":"mac"}"#;
+        assert!(matches!(
+            read_token_response(200, mac, &asked, now),
+            Err(TokenRefusal::Failed(_))
+        ));
+        let revoked =
+            br#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#;
+        assert_eq!(
+            read_token_response(400, revoked, &asked, now),
+            Err(TokenRefusal::InvalidGrant)
+        );
+        let client = br#"{"error":"invalid_client"}"#;
+        assert_eq!(
+            read_token_response(401, client, &asked, now),
+            Err(TokenRefusal::Failed("HTTP 401: invalid_client".into()))
+        );
+        let html = b"<html>token: at-leaked</html>";
+        assert_eq!(
+            read_token_response(500, html, &asked, now),
+            Err(TokenRefusal::Failed("HTTP 500".into()))
+        );
+        let odd = br#"{"error":"<script>at-leaked</script>"}"#;
+        assert_eq!(
+            read_token_response(400, odd, &asked, now),
+            Err(TokenRefusal::Failed("HTTP 400".into()))
+        );
     }
 
     #[test]

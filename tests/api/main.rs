@@ -31,6 +31,8 @@ mod kombo_webhooks;
 mod limits;
 mod network;
 mod oauth_apps;
+mod oauth_tokens;
+mod oidc;
 mod reconnect;
 mod renewal;
 mod request_ids;
