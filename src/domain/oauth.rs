@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::FieldError;
 use super::connector::{ConnectorSpec, OAuth2Spec, TokenAuth};
+use super::values::TokenHash;
 use crate::crypto::WrappedKey;
 use crate::secret::Secret;
 
@@ -84,6 +85,24 @@ impl OAuthApp {
 
 /// How long a guest has between leaving for the vendor and coming back.
 pub const STATE_TTL: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A guest sent to the vendor to sign in: what the callback needs to finish, kept until it
+/// comes back (once) or `STATE_TTL` passes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthState {
+    /// The SHA-256 of the `state` parameter; the state itself is not stored.
+    pub state_hash: TokenHash,
+    /// The guest session that began the flow: only it may finish it.
+    pub session_hash: TokenHash,
+    pub invitation_id: Uuid,
+    pub connector: String,
+    /// The guest's non-secret fields, validated.
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// The PKCE S256 challenge sent, when the connector uses PKCE.
+    pub code_challenge: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
 
 /// The authorization request (RFC 6749, 4.1.1, with RFC 7636's S256 challenge when the
 /// connector uses PKCE): where the guest is sent to sign in. The spec's extra parameters come

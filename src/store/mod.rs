@@ -11,7 +11,7 @@ mod guests;
 mod housekeeping;
 mod invitations;
 mod keys;
-mod oauth_apps;
+mod oauth;
 mod outbox;
 mod postgres;
 mod results;
@@ -36,7 +36,7 @@ pub use invitations::{
     InvitationStore, InvitationUse, Use,
 };
 pub use keys::{ApiKeyStore, ListedKey};
-pub use oauth_apps::OAuthAppStore;
+pub use oauth::OAuthStore;
 pub use outbox::{OutboxEmail, OutboxStore};
 pub use postgres::PostgresStore;
 pub use results::ResultStore;
@@ -88,7 +88,7 @@ pub trait Store:
     + ConnectionStore
     + InvitationStore
     + GuestStore
-    + OAuthAppStore
+    + OAuthStore
     + OutboxStore
     + WebhookStore
     + DataKeyStore
@@ -106,7 +106,7 @@ impl<T> Store for T where
         + ConnectionStore
         + InvitationStore
         + GuestStore
-        + OAuthAppStore
+        + OAuthStore
         + OutboxStore
         + WebhookStore
         + DataKeyStore

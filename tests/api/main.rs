@@ -31,6 +31,7 @@ mod kombo_webhooks;
 mod limits;
 mod network;
 mod oauth_apps;
+mod oauth_states;
 mod oauth_tokens;
 mod oidc;
 mod reconnect;

@@ -38,6 +38,7 @@ impl HousekeepingStore for Backend {
             ("DELETE FROM email_codes WHERE expires_at <= $1", now),
             ("DELETE FROM guest_sessions WHERE expires_at <= $1", now),
             ("DELETE FROM results WHERE expires_at <= $1", now),
+            ("DELETE FROM oauth_states WHERE expires_at <= $1", now),
             (
                 "DELETE FROM guest_attempts WHERE attempted_at <= $1",
                 now - ATTEMPT_WINDOW,

@@ -20,7 +20,7 @@ mod guests;
 mod housekeeping;
 mod invitations;
 mod keys;
-mod oauth_apps;
+mod oauth;
 mod outbox;
 mod results;
 mod shared;

@@ -1,14 +1,20 @@
-//! OAuth apps in SQL: one row per account and connector, its secret sealed.
+//! OAuth in SQL: apps (one row per account and connector, the secret sealed) and the flows
+//! under way (taken once, by `DELETE ... RETURNING`).
 
 use super::{Row, query};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::Backend;
-use super::shared::{DbRow, time, wrapped_key};
-use crate::domain::oauth::OAuthApp;
-use crate::store::{OAuthAppStore, StoreResult, to_millis};
+use super::batch::{Args, Batch, arg, placeholders};
+use super::guests::guest_session_statement;
+use super::shared::{DbRow, corrupt, time, wrapped_key};
+use crate::domain::guest::GuestSession;
+use crate::domain::oauth::{OAuthApp, OAuthState};
+use crate::domain::values::TokenHash;
+use crate::store::{OAuthStore, StoreResult, to_millis};
 
 const OAUTH_APP_COLUMNS: &str = "id, account_id, connector, client_id, client_secret, \
      data_key, data_key_id, scopes, authorize_url, token_url, revoke_url, created_at, updated_at";
@@ -29,8 +35,45 @@ fn oauth_app_row(row: &DbRow) -> StoreResult<OAuthApp> {
     })
 }
 
+const OAUTH_STATE_COLUMNS: &str = "state_hash, session_hash, invitation_id, connector, config, \
+     code_challenge, created_at, expires_at";
+
+fn oauth_state_row(row: &DbRow) -> StoreResult<OAuthState> {
+    let hash = |column: &str| -> StoreResult<TokenHash> {
+        TokenHash::parse(&row.try_get::<Vec<u8>, _>(column)?).ok_or_else(|| corrupt(column))
+    };
+    Ok(OAuthState {
+        state_hash: hash("state_hash")?,
+        session_hash: hash("session_hash")?,
+        invitation_id: row.try_get("invitation_id")?,
+        connector: row.try_get("connector")?,
+        config: row
+            .try_get::<Json<serde_json::Map<String, serde_json::Value>>, _>("config")?
+            .0,
+        code_challenge: row.try_get("code_challenge")?,
+        created_at: time(row, "created_at")?,
+        expires_at: time(row, "expires_at")?,
+    })
+}
+
+fn oauth_state_statement(args: &mut Args, s: &OAuthState) -> StoreResult<String> {
+    let sql = format!(
+        "INSERT INTO oauth_states ({OAUTH_STATE_COLUMNS}) VALUES {}",
+        placeholders(args, 8)
+    );
+    arg(args, s.state_hash.as_bytes())?;
+    arg(args, s.session_hash.as_bytes())?;
+    arg(args, s.invitation_id)?;
+    arg(args, &s.connector)?;
+    arg(args, Json(&s.config))?;
+    arg(args, &s.code_challenge)?;
+    arg(args, to_millis(s.created_at))?;
+    arg(args, to_millis(s.expires_at))?;
+    Ok(sql)
+}
+
 #[async_trait]
-impl OAuthAppStore for Backend {
+impl OAuthStore for Backend {
     async fn put_oauth_app(&self, app: &OAuthApp) -> StoreResult<bool> {
         // A replaced row keeps its id: the id written comes back only from an insert.
         let id = Uuid::now_v7();
@@ -103,5 +146,40 @@ impl OAuthAppStore for Backend {
             )
             .await?;
         Ok(deleted == 1)
+    }
+
+    async fn start_oauth(
+        &self,
+        state: &OAuthState,
+        session: Option<&GuestSession>,
+    ) -> StoreResult<()> {
+        let mut batch = Batch::of(|args| oauth_state_statement(args, state))?;
+        if let Some(session) = session {
+            batch.push(|args| guest_session_statement(args, session))?;
+        }
+        batch.commit_alone(self).await
+    }
+
+    async fn take_oauth_state(
+        &self,
+        state_hash: &TokenHash,
+        session_hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<OAuthState>> {
+        let mut tx = self.write_one().await?;
+        let taken = query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM oauth_states WHERE state_hash = $1 AND session_hash = $2 \
+             AND expires_at > $3 RETURNING {OAUTH_STATE_COLUMNS}"
+        )))
+        .bind(state_hash.as_bytes())
+        .bind(session_hash.as_bytes())
+        .bind(to_millis(now))
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(oauth_state_row)
+        .transpose()?;
+        tx.commit().await?;
+        Ok(taken)
     }
 }
