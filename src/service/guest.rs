@@ -736,6 +736,9 @@ impl Portico {
             .all()
             .filter(|spec| spec.categories.contains(category))
             .filter(|spec| spec.directions.contains(&guest.invitation.direction))
+            // Until its guests can sign in at the vendor (issue 15), an OAuth connector is
+            // not offered: its form is refused.
+            .filter(|spec| spec.oauth2.is_none())
             .collect();
         choices.sort_by_key(|spec| spec.name.to_lowercase());
         choices

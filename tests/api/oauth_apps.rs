@@ -215,6 +215,29 @@ async fn a_form_posted_for_an_oauth_connector_stores_nothing(app: TestApp) {
 }
 both!(a_form_posted_for_an_oauth_connector_stores_nothing);
 
+async fn a_category_link_does_not_offer_an_oauth_connector_yet(app: TestApp) {
+    assert_eq!(put(&app, "oauth2", generic_app()).await.status, 201);
+    let created = app
+        .post(
+            "/v1/invitations",
+            json!({"category": "OTHER", "connection_name": "Acme"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let mut guest = Guest::new(&app);
+    let page = guest.get(created.json["url"].as_str().unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(!page.text.contains(r#"value="oauth2""#), "{}", page.text);
+    let picked = guest.post("/g/s/pick", &[("connector", "oauth2")]).await;
+    assert_eq!(
+        picked.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        picked.text
+    );
+}
+both!(a_category_link_does_not_offer_an_oauth_connector_yet);
+
 async fn reading_and_writing_apps_need_the_account_scopes(app: TestApp) {
     let (_, read_only) = app
         .portico
