@@ -10,28 +10,6 @@ use super::{
 use crate::domain::connector::{HttpCheck, ValidatedConfig};
 use crate::egress::EgressPolicy;
 
-/// Replaces each `{key}` by the field's value (empty when the field is not set).
-fn render(template: &str, config: &ValidatedConfig) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                out.push_str(&config.text(&after[..close]).unwrap_or_default());
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The field that decides where the request goes: the first placeholder in the URL template's
 /// scheme, host or port (`{export_url}`, `https://{subdomain}.example.com/...`), if any.
 fn host_field(template: &str) -> Option<String> {
@@ -56,7 +34,7 @@ pub(super) fn url_target(url: &url::Url) -> Option<String> {
 }
 
 pub(super) fn target(check: &HttpCheck, config: &ValidatedConfig) -> Option<String> {
-    url::Url::parse(&render(&check.url, config))
+    url::Url::parse(&config.render(&check.url))
         .ok()
         .and_then(|url| url_target(&url))
 }
@@ -71,7 +49,7 @@ pub(super) async fn vet(
     if host_field(&check.url).is_none() {
         return Ok(());
     }
-    let Ok(url) = url::Url::parse(&render(&check.url, config)) else {
+    let Ok(url) = url::Url::parse(&config.render(&check.url)) else {
         return Ok(());
     };
     let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
@@ -126,7 +104,7 @@ pub(super) async fn check(
     timeout: Duration,
 ) -> Result<(), CheckFailure> {
     // The rendered URL may hold secrets: details name only its host.
-    let url = url::Url::parse(&render(&check.url, config))
+    let url = url::Url::parse(&config.render(&check.url))
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
         .ok_or_else(|| CheckFailure {
@@ -147,7 +125,7 @@ pub(super) async fn check(
 
     let mut request = client.request(method, url);
     for (name, template) in &check.headers {
-        let mut value = reqwest::header::HeaderValue::from_str(&render(template, config))
+        let mut value = reqwest::header::HeaderValue::from_str(&config.render(template))
             .map_err(|_| {
                 CheckFailure::new(
                     Reason::WrongCredentials,
@@ -161,8 +139,8 @@ pub(super) async fn check(
     }
     if let Some(auth) = &check.basic_auth {
         request = request.basic_auth(
-            render(&auth.username, config),
-            Some(render(&auth.password, config)),
+            config.render(&auth.username),
+            Some(config.render(&auth.password)),
         );
     }
 
@@ -241,11 +219,11 @@ mod tests {
             &[("token", "t0k")],
         );
         assert_eq!(
-            render("{base_url}:{port}/me?k={token}&m={missing}", &c),
+            c.render("{base_url}:{port}/me?k={token}&m={missing}"),
             "https://x.test:8080/me?k=t0k&m="
         );
-        assert_eq!(render("no placeholders", &c), "no placeholders");
-        assert_eq!(render("broken {base_url", &c), "broken {base_url");
+        assert_eq!(c.render("no placeholders"), "no placeholders");
+        assert_eq!(c.render("broken {base_url"), "broken {base_url");
     }
 
     #[test]

@@ -28,6 +28,29 @@ impl ValidatedConfig {
         self.plain.get(key).and_then(serde_json::Value::as_i64)
     }
 
+    /// Replaces each `{key}` of `template` by the field's value (empty when the field is not
+    /// set): a check's URL and headers, an OAuth connector's URLs.
+    pub fn render(&self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}') {
+                Some(close) => {
+                    out.push_str(&self.text(&after[..close]).unwrap_or_default());
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push_str(&rest[open..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// A value as the text a template substitutes: strings as they are, numbers and booleans
     /// written out, secrets exposed.
     pub fn text(&self, key: &str) -> Option<String> {
