@@ -419,6 +419,17 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
+    /// A pick list shows names: two tools of one name could not be told apart.
+    #[test]
+    fn builtin_connectors_have_distinct_names() {
+        let catalog = Catalog::builtin().expect("loads");
+        let mut names: Vec<String> = catalog.all().map(|s| s.name.to_lowercase()).collect();
+        names.sort();
+        let count = names.len();
+        names.dedup();
+        assert_eq!(names.len(), count, "a name is used twice");
+    }
+
     #[test]
     fn duplicate_ids_and_numbers_are_rejected() {
         let dir = temp_dir("dup-id");
